@@ -1,0 +1,144 @@
+package tx
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"rewire/bindings/target"
+)
+
+// Unfinished reports whether a transaction was left open by a process that
+// is gone (or is rolling back, or pending past its deadline).
+func (s *Summary) Unfinished() bool {
+	switch s.State {
+	case StateOpen, StateRollingBack, StateIncomplete:
+		return true
+	case StatePending:
+		return true
+	}
+	return false
+}
+
+// Recover rolls back every transaction a crash or kill left unfinished.
+// It takes the lock first, so a live transaction is never touched.
+func (s *Store) Recover(onUndo func(id string, r UndoResult)) ([]string, error) {
+	if err := s.Lock("recover", false); err != nil {
+		return nil, err
+	}
+	defer s.Unlock()
+	all, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	var failed []string
+	for _, sum := range all {
+		if !sum.Unfinished() {
+			continue
+		}
+		rep, err := s.undoSummary(sum, func(r UndoResult) {
+			if onUndo != nil {
+				onUndo(sum.ID, r)
+			}
+		})
+		if err != nil {
+			return done, err
+		}
+		done = append(done, sum.ID)
+		if rep.Failed() > 0 {
+			failed = append(failed, sum.ID+": "+rep.Err().Error())
+		}
+	}
+	if len(failed) > 0 {
+		return done, fmt.Errorf("%s", strings.Join(failed, "\n"))
+	}
+	return done, nil
+}
+
+// RollbackCommitted undoes a committed transaction. Unless force, it first
+// checks that each object is still as the transaction left it, and refuses
+// with the reason if the host drifted since.
+func (s *Store) RollbackCommitted(id string, force bool, onUndo func(UndoResult)) (*Report, error) {
+	if err := s.Lock("rollback of "+id, false); err != nil {
+		return nil, err
+	}
+	defer s.Unlock()
+	sum, err := s.Load(id)
+	if err != nil {
+		return nil, err
+	}
+	if sum.State != StateCommitted && !sum.Unfinished() {
+		return nil, fmt.Errorf("transaction %s is %s: nothing to roll back", id, sum.State)
+	}
+	if !force {
+		if err := s.checkDrift(sum); err != nil {
+			return nil, err
+		}
+	}
+	return s.undoSummary(sum, onUndo)
+}
+
+// checkDrift runs the drift check of the last change made to each object.
+func (s *Store) checkDrift(sum *Summary) error {
+	tg := target.Open(sum.Target)
+	defer tg.Close()
+	seen := map[string]bool{}
+	var drifted []string
+	for i := len(sum.Steps) - 1; i >= 0; i-- {
+		st := sum.Steps[i]
+		if st.Undone || !st.Done || (st.Obj != "" && seen[st.Obj]) {
+			continue
+		}
+		seen[st.Obj] = true
+		k, ok := lookupKind(st.Kind)
+		if !ok || k.Drift == nil {
+			continue
+		}
+		if err := k.Drift(tg, st.Data); err != nil {
+			drifted = append(drifted, fmt.Sprintf("step %d (%s): %v", st.Seq, st.Desc, err))
+		}
+	}
+	if len(drifted) > 0 {
+		return fmt.Errorf("refusing to roll back %s: the host changed since (use --force to undo anyway): %s",
+			sum.ID, strings.Join(drifted, "; "))
+	}
+	return nil
+}
+
+// undoSummary undoes, newest first, every step of a journaled transaction
+// that is not undone yet, appending the results to its journal.
+func (s *Store) undoSummary(sum *Summary, onUndo func(UndoResult)) (*Report, error) {
+	j, err := s.appendJournal(sum.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer j.close()
+	tg := target.Open(sum.Target)
+	defer tg.Close()
+	if err := j.append(Record{T: "state", State: StateRollingBack}); err != nil {
+		return nil, err
+	}
+	rep := &Report{}
+	for i := len(sum.Steps) - 1; i >= 0; i-- {
+		st := sum.Steps[i]
+		if st.Undone {
+			continue
+		}
+		res := runUndo(tg, st)
+		rec := Record{T: "undo", Seq: st.Seq}
+		if res.Err != nil {
+			rec.Err = res.Err.Error()
+		}
+		j.append(rec)
+		rep.Results = append(rep.Results, res)
+		if onUndo != nil {
+			onUndo(res)
+		}
+	}
+	state := StateRolledBack
+	if rep.Failed() > 0 {
+		state = StateIncomplete
+	}
+	return rep, j.append(Record{T: "end", State: state, Time: time.Now().UTC()})
+}

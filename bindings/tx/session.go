@@ -1,0 +1,88 @@
+package tx
+
+import (
+	"rewire/bindings/target"
+)
+
+// Session is what bindings act through: the target host and the current
+// transaction, begun lazily at the first change (a read-only script writes
+// no journal) and begun anew after a commit (the REPL goes on).
+type Session struct {
+	Store  *Store
+	Target *target.Target
+	Script string
+	Args   []string
+	DryRun bool // plan: list changes, apply none
+	Wait   bool // wait for the lock instead of failing fast
+
+	OnApply func(*Step)
+	OnUndo  func(UndoResult)
+
+	cur  *Tx
+	plan []*Step
+}
+
+// Apply makes one change inside the current transaction.
+func (s *Session) Apply(c Change) error {
+	t, err := s.Tx()
+	if err != nil {
+		return err
+	}
+	return t.Apply(c)
+}
+
+// Tx returns the open transaction, beginning one if needed.
+func (s *Session) Tx() (*Tx, error) {
+	if s.cur != nil {
+		return s.cur, nil
+	}
+	var t *Tx
+	if s.DryRun {
+		t = Plan(s.Target)
+	} else {
+		var err error
+		if t, err = s.Store.Begin(s.Target, s.Script, s.Args, s.Wait); err != nil {
+			return nil, err
+		}
+	}
+	t.OnApply, t.OnUndo = s.OnApply, s.OnUndo
+	s.cur = t
+	return t, nil
+}
+
+// Current returns the open transaction, or nil when none has begun.
+func (s *Session) Current() *Tx { return s.cur }
+
+// Commit keeps the current transaction's changes; it returns the
+// transaction's id ("" when nothing changed).
+func (s *Session) Commit() (string, error) {
+	if s.cur == nil {
+		return "", nil
+	}
+	t := s.cur
+	s.cur = nil
+	if t.DryRun {
+		s.plan = append(s.plan, t.steps...)
+		return "", nil
+	}
+	return t.ID, t.Commit()
+}
+
+// Rollback undoes the current transaction's changes.
+func (s *Session) Rollback() *Report {
+	if s.cur == nil {
+		return &Report{}
+	}
+	t := s.cur
+	s.cur = nil
+	return t.Rollback()
+}
+
+// Planned returns every change listed so far in a dry run.
+func (s *Session) Planned() []*Step {
+	out := append([]*Step(nil), s.plan...)
+	if s.cur != nil {
+		out = append(out, s.cur.steps...)
+	}
+	return out
+}

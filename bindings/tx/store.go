@@ -1,0 +1,112 @@
+package tx
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// DefaultDir is where the journal and the lock live unless
+// $REWIRE_STATE_DIR says otherwise.
+const DefaultDir = "/var/lib/rewire"
+
+// Store is rewire's state directory: the journal of every transaction and
+// the lock that lets one transaction be open at a time.
+type Store struct {
+	Dir  string
+	lock *os.File
+}
+
+// OpenStore opens (and creates, mode 0700) a state directory; "" means
+// $REWIRE_STATE_DIR or DefaultDir.
+func OpenStore(dir string) (*Store, error) {
+	if dir == "" {
+		dir = os.Getenv("REWIRE_STATE_DIR")
+	}
+	if dir == "" {
+		dir = DefaultDir
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state directory %s: %w", dir, err)
+	}
+	return &Store{Dir: dir}, nil
+}
+
+// ErrLocked names the process that holds the lock.
+type ErrLocked struct{ Holder string }
+
+func (e *ErrLocked) Error() string {
+	return "another transaction is open (" + e.Holder + "); wait for it, or run `rewire recover` if it crashed"
+}
+
+// Lock takes the state directory's lock for transaction id, failing fast
+// (or waiting, with wait) when another process holds it.
+func (s *Store) Lock(id string, wait bool) error {
+	if s.lock != nil {
+		return nil
+	}
+	f, err := os.OpenFile(filepath.Join(s.Dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	how := syscall.LOCK_EX | syscall.LOCK_NB
+	if wait {
+		how = syscall.LOCK_EX
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		b, _ := os.ReadFile(f.Name())
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			holder := strings.TrimSpace(string(b))
+			if holder == "" {
+				holder = "unknown holder"
+			}
+			return &ErrLocked{Holder: holder}
+		}
+		return fmt.Errorf("lock: %w", err)
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "pid %d, transaction %s", os.Getpid(), id)
+	f.Sync()
+	s.lock = f
+	return nil
+}
+
+// Unlock releases the lock.
+func (s *Store) Unlock() {
+	if s.lock != nil {
+		s.lock.Truncate(0)
+		s.lock.Close() // closing the descriptor drops the flock
+		s.lock = nil
+	}
+}
+
+// newID makes a sortable transaction id: UTC time plus 4 random hex digits.
+func newID() string {
+	var b [2]byte
+	rand.Read(b[:])
+	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// Resolve turns "last" into the newest transaction's id.
+func (s *Store) Resolve(id string) (string, error) {
+	if id != "last" {
+		return id, nil
+	}
+	all, err := s.List()
+	if err != nil {
+		return "", err
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		if len(all[i].Steps) > 0 {
+			return all[i].ID, nil
+		}
+	}
+	return "", errors.New("the journal has no transaction")
+}

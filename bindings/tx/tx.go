@@ -1,0 +1,219 @@
+// Package tx is rewire's transaction core. Every mutating primitive is a
+// Change: a one-line description, the exact prior state of what it
+// touches (captured before it mutates, written to the journal and
+// fsynced), the mutation, and an idempotent undo registered by Kind.
+// A transaction rolls back in reverse, reporting each step, and a failed
+// undo does not stop the others.
+package tx
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"rewire/bindings/target"
+)
+
+// Change is one mutation a binding asks the transaction to make.
+type Change struct {
+	Kind  string // a registered Kind, e.g. "link.set"
+	Obj   string // what it touches, e.g. "link:br0" (drift is checked on the last change per object)
+	Desc  string // one line for logs, plans and the journal
+	Undo  any    // the prior state the Kind's Undo needs; stored as JSON before Apply runs
+	Apply func() error
+}
+
+// Tx is an open transaction.
+type Tx struct {
+	ID     string
+	Target *target.Target
+	DryRun bool // record the plan; touch nothing
+
+	store  *Store
+	j      *journalFile
+	steps  []*Step
+	closed bool
+
+	// OnApply is told of each change once it is applied (or planned).
+	OnApply func(*Step)
+	// OnUndo is told of each undo step as it finishes.
+	OnUndo func(UndoResult)
+}
+
+// Begin opens a transaction against tg: it takes the store's lock and
+// writes the journal's begin record.
+func (s *Store) Begin(tg *target.Target, script string, args []string, wait bool) (*Tx, error) {
+	t := &Tx{ID: newID(), Target: tg, store: s}
+	if err := s.Lock(t.ID, wait); err != nil {
+		return nil, err
+	}
+	j, err := s.createJournal(t.ID)
+	if err != nil {
+		s.Unlock()
+		return nil, err
+	}
+	t.j = j
+	spec := tg.Spec
+	if err := j.append(Record{T: "begin", Target: &spec, Script: script, Args: args, PID: os.Getpid()}); err != nil {
+		j.close()
+		s.Unlock()
+		return nil, err
+	}
+	return t, nil
+}
+
+// Plan opens a dry-run transaction: changes are listed, never applied or journaled.
+func Plan(tg *target.Target) *Tx { return &Tx{ID: "plan", Target: tg, DryRun: true} }
+
+// ErrClosed is returned for a change made after commit or rollback.
+var ErrClosed = errors.New("transaction is already closed")
+
+// Apply journals c's prior state, then mutates. If the mutation fails, its
+// undo runs at once (undos tolerate partial changes), so a caller that
+// handles the error — Lua's pcall — is left with the host as it was.
+func (t *Tx) Apply(c Change) error {
+	if t.closed {
+		return ErrClosed
+	}
+	if _, ok := lookupKind(c.Kind); !ok && !t.DryRun {
+		return fmt.Errorf("tx: unregistered change kind %q", c.Kind)
+	}
+	data, err := json.Marshal(c.Undo)
+	if err != nil {
+		return fmt.Errorf("tx: encode prior state of %q: %w", c.Desc, err)
+	}
+	st := &Step{Seq: len(t.steps) + 1, Kind: c.Kind, Obj: c.Obj, Desc: c.Desc, Data: data}
+	if t.DryRun {
+		st.Done = true
+		t.steps = append(t.steps, st)
+		if t.OnApply != nil {
+			t.OnApply(st)
+		}
+		return nil
+	}
+	if err := t.j.append(Record{T: "intent", Seq: st.Seq, Kind: c.Kind, Obj: c.Obj, Desc: c.Desc, Data: data}); err != nil {
+		return err
+	}
+	t.steps = append(t.steps, st)
+	if err := c.Apply(); err != nil {
+		res := t.undoOne(st)
+		if res.Err != nil {
+			return fmt.Errorf("%w (and undoing it failed: %v)", err, res.Err)
+		}
+		return err
+	}
+	st.Done = true
+	if err := t.j.append(Record{T: "done", Seq: st.Seq}); err != nil {
+		return err
+	}
+	if t.OnApply != nil {
+		t.OnApply(st)
+	}
+	return nil
+}
+
+// Steps returns the changes made so far (undone ones included, flagged).
+func (t *Tx) Steps() []*Step { return t.steps }
+
+// Live returns the number of changes made and not undone.
+func (t *Tx) Live() int {
+	n := 0
+	for _, s := range t.steps {
+		if !s.Undone {
+			n++
+		}
+	}
+	return n
+}
+
+// Savepoint marks the current point; RollbackTo returns to it.
+func (t *Tx) Savepoint(name string) int {
+	if !t.DryRun && t.j != nil {
+		t.j.append(Record{T: "savepoint", Name: name, Seq: len(t.steps)})
+	}
+	return len(t.steps)
+}
+
+// RollbackTo undoes, newest first, every change made after savepoint sp.
+func (t *Tx) RollbackTo(sp int) *Report {
+	rep := &Report{}
+	for i := len(t.steps) - 1; i >= sp && i >= 0; i-- {
+		if st := t.steps[i]; !st.Undone {
+			rep.Results = append(rep.Results, t.undoOne(st))
+		}
+	}
+	return rep
+}
+
+// Rollback undoes every change, newest first, and closes the transaction.
+func (t *Tx) Rollback() *Report {
+	if t.closed {
+		return &Report{}
+	}
+	rep := t.RollbackTo(0)
+	state := StateRolledBack
+	if rep.Failed() > 0 {
+		state = StateIncomplete
+	}
+	t.finish(state)
+	return rep
+}
+
+// Commit keeps the changes and closes the transaction.
+func (t *Tx) Commit() error {
+	if t.closed {
+		return ErrClosed
+	}
+	return t.finish(StateCommitted)
+}
+
+// MarkPending records that the transaction is applied and waits for a
+// confirmation until deadline; it stays open (and locked).
+func (t *Tx) MarkPending(deadline time.Time) error {
+	if t.DryRun || t.j == nil {
+		return nil
+	}
+	return t.j.append(Record{T: "state", State: StatePending, Time: deadline})
+}
+
+// Detach closes the transaction's files and lock without ending it, so
+// another process (a watchdog) can take it over from the journal.
+func (t *Tx) Detach() {
+	if t.j != nil {
+		t.j.close()
+	}
+	t.closed = true
+	if t.store != nil {
+		t.store.Unlock()
+	}
+}
+
+func (t *Tx) finish(state string) error {
+	t.closed = true
+	if t.DryRun {
+		return nil
+	}
+	err := t.j.append(Record{T: "end", State: state})
+	t.j.close()
+	t.store.Unlock()
+	return err
+}
+
+func (t *Tx) undoOne(st *Step) UndoResult {
+	res := runUndo(t.Target, st)
+	if !t.DryRun {
+		rec := Record{T: "undo", Seq: st.Seq}
+		if res.Err != nil {
+			rec.Err = res.Err.Error()
+		}
+		if err := t.j.append(rec); err != nil && res.Err == nil {
+			res.Err = err
+		}
+	}
+	if t.OnUndo != nil {
+		t.OnUndo(res)
+	}
+	return res
+}

@@ -1,0 +1,53 @@
+package engine
+
+import lua "github.com/yuin/gopher-lua"
+
+// Func is one Lua function of a module, with the doc string that
+// `rewire doc`, the REPL's :help and the LuaLS meta file are made from.
+type Func struct {
+	Name    string // "create"
+	Args    string // "name, {stp=bool, forward_delay=int, mac=string}"
+	Returns string // "table" (empty: nothing)
+	Doc     string // one or more sentences
+	Fn      lua.LGFunction
+}
+
+// Type is a userdata type a module hands out (e.g. a domain object),
+// with methods reached through its metatable's __index.
+type Type struct {
+	Name     string // metatable name, e.g. "domain"
+	Doc      string
+	Methods  []Func
+	ToString lua.LGFunction // optional __tostring
+}
+
+// Module is a Lua module: a table of functions, preloaded so that
+// `require "bridge"` works, and also set as a global so recipes read like
+// the field procedure (`bridge.create(...)`).
+type Module struct {
+	Name  string
+	Doc   string
+	Funcs []Func
+	Types []Type
+	// Globals are functions set directly as globals (e.g. `check`).
+	Globals []Func
+}
+
+func (m *Module) open(L *lua.LState) *lua.LTable {
+	for _, t := range m.Types {
+		mt := L.NewTypeMetatable(t.Name)
+		methods := L.NewTable()
+		for _, f := range t.Methods {
+			methods.RawSetString(f.Name, L.NewFunction(f.Fn))
+		}
+		mt.RawSetString("__index", methods)
+		if t.ToString != nil {
+			mt.RawSetString("__tostring", L.NewFunction(t.ToString))
+		}
+	}
+	tbl := L.NewTable()
+	for _, f := range m.Funcs {
+		tbl.RawSetString(f.Name, L.NewFunction(f.Fn))
+	}
+	return tbl
+}
