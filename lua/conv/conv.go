@@ -27,7 +27,6 @@ func ToLua(L *lua.LState, v any) lua.LValue {
 }
 
 var (
-	stringerType = reflect.TypeOf((*fmt.Stringer)(nil)).Elem()
 	ipType       = reflect.TypeOf(net.IP{})
 	macType      = reflect.TypeOf(net.HardwareAddr{})
 )
@@ -73,9 +72,6 @@ func toLua(L *lua.LState, v reflect.Value) lua.LValue {
 		}
 		return t
 	case reflect.Struct:
-		if v.Type().Implements(stringerType) {
-			return lua.LString(v.Interface().(fmt.Stringer).String())
-		}
 		t := L.CreateTable(0, v.NumField())
 		structToTable(L, t, v)
 		return t
@@ -88,6 +84,9 @@ func structToTable(L *lua.LState, t *lua.LTable, v reflect.Value) {
 	for i := 0; i < typ.NumField(); i++ {
 		f := typ.Field(i)
 		if !f.IsExported() {
+			continue
+		}
+		if f.Tag.Get("json") == "-" {
 			continue
 		}
 		if f.Anonymous && f.Type.Kind() == reflect.Struct {

@@ -1,0 +1,185 @@
+package addr
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"rewire/bindings/route"
+	"rewire/bindings/target"
+	"rewire/bindings/tx"
+)
+
+// devState is a device's addresses and admin routes, as the journal keeps
+// them for an address change: deleting an address makes the kernel drop
+// its secondaries and the routes through its subnet, so the undo puts all
+// of them back, in their order.
+type devState struct {
+	Dev    string       `json:"dev"`
+	Addrs  []Spec       `json:"addrs"`
+	Routes []route.Spec `json:"routes"`
+	Added  *Spec        `json:"added,omitempty"` // for add: what to remove
+}
+
+func init() {
+	tx.RegisterFunc("addr.add", func(tg *target.Target, d devState) error {
+		return remove(tg, *d.Added)
+	}, func(tg *target.Target, d devState) error {
+		if ok, err := has(tg, d.Dev, d.Added.CIDR); err != nil || !ok {
+			return fmt.Errorf("%s is no longer on %s", d.Added.CIDR, d.Dev)
+		}
+		return nil
+	})
+	tx.RegisterFunc("addr.del", func(tg *target.Target, d devState) error {
+		return restore(tg, d)
+	}, nil)
+}
+
+func capture(tg *target.Target, dev string) (devState, error) {
+	as, err := List(tg, dev)
+	if err != nil {
+		return devState{}, err
+	}
+	rs, err := route.List(tg, route.Filter{Dev: dev})
+	if err != nil {
+		return devState{}, err
+	}
+	d := devState{Dev: dev, Addrs: as}
+	for _, r := range rs {
+		if r.Movable() {
+			d.Routes = append(d.Routes, r)
+		}
+	}
+	return d, nil
+}
+
+// restore puts back every address and route of d that is missing. A
+// device that is gone is "already gone": nothing to restore onto.
+func restore(tg *target.Target, d devState) error {
+	h, err := tg.Handle()
+	if err != nil {
+		return err
+	}
+	l, err := tg.LinkByName(d.Dev)
+	if err != nil {
+		if isGone(err) {
+			return nil
+		}
+		return err
+	}
+	for _, a := range d.Addrs {
+		na, err := a.toNetlink()
+		if err != nil {
+			return err
+		}
+		if err := h.AddrAdd(l, na); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("add %s to %s: %w", a.CIDR, d.Dev, err)
+		}
+	}
+	for _, r := range d.Routes {
+		r := r
+		if err := route.Swap(tg, nil, &r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func remove(tg *target.Target, a Spec) error {
+	h, err := tg.Handle()
+	if err != nil {
+		return err
+	}
+	l, err := tg.LinkByName(a.Dev)
+	if err != nil {
+		if isGone(err) {
+			return nil
+		}
+		return err
+	}
+	na, err := a.toNetlink()
+	if err != nil {
+		return err
+	}
+	if err := h.AddrDel(l, na); err != nil && !isGone(err) {
+		return fmt.Errorf("delete %s from %s: %w", a.CIDR, a.Dev, err)
+	}
+	return nil
+}
+
+// Add is `ip addr add CIDR dev DEV`.
+func Add(s *tx.Session, dev, cidr string) error {
+	if _, err := ParseCIDR(cidr); err != nil {
+		return err
+	}
+	return addSpec(s, Spec{Dev: dev, CIDR: cidr})
+}
+
+func addSpec(s *tx.Session, a Spec) error {
+	d, err := capture(s.Target, a.Dev)
+	if err != nil {
+		return err
+	}
+	for _, cur := range d.Addrs {
+		if cur.CIDR == a.CIDR {
+			return fmt.Errorf("%s is already on %s: %w", a.CIDR, a.Dev, unix.EEXIST)
+		}
+	}
+	d.Added = &a
+	return s.Apply(tx.Change{Kind: "addr.add", Obj: "addr:" + a.Dev + ":" + a.CIDR,
+		Desc: fmt.Sprintf("add %s to %s", a.CIDR, a.Dev), Undo: d,
+		Apply: func() error { return restore(s.Target, devState{Dev: a.Dev, Addrs: []Spec{a}}) }})
+}
+
+// Del is `ip addr del CIDR dev DEV`.
+func Del(s *tx.Session, dev, cidr string) error {
+	if _, err := ParseCIDR(cidr); err != nil {
+		return err
+	}
+	d, err := capture(s.Target, dev)
+	if err != nil {
+		return err
+	}
+	for _, a := range d.Addrs {
+		if a.CIDR == cidr {
+			return s.Apply(tx.Change{Kind: "addr.del", Obj: "addr:" + dev + ":" + cidr,
+				Desc: fmt.Sprintf("remove %s from %s", cidr, dev), Undo: d,
+				Apply: func() error { return remove(s.Target, a) }})
+		}
+	}
+	return fmt.Errorf("%s is not on %s", cidr, dev)
+}
+
+// Flush is `ip addr flush dev DEV scope global`.
+func Flush(s *tx.Session, dev string) error {
+	d, err := capture(s.Target, dev)
+	if err != nil {
+		return err
+	}
+	var global []Spec
+	for _, a := range d.Addrs {
+		if a.Global() {
+			global = append(global, a)
+		}
+	}
+	if len(global) == 0 {
+		return nil
+	}
+	return s.Apply(tx.Change{Kind: "addr.del", Obj: "addr:" + dev, Desc: fmt.Sprintf("flush %d addresses from %s", len(global), dev),
+		Undo: d, Apply: func() error {
+			// Secondaries first: removing a primary takes its secondaries along.
+			for i := len(global) - 1; i >= 0; i-- {
+				if err := remove(s.Target, global[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+}
+
+// Restore puts back, in order, every address and route of dev that is
+// missing (used by undos that recreate a device).
+func Restore(tg *target.Target, dev string, addrs []Spec, routes []route.Spec) error {
+	return restore(tg, devState{Dev: dev, Addrs: addrs, Routes: routes})
+}

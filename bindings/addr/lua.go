@@ -1,0 +1,63 @@
+package addr
+
+import (
+	lua "github.com/yuin/gopher-lua"
+
+	"rewire/bindings/tx"
+	"rewire/lua/conv"
+	"rewire/lua/engine"
+)
+
+// Module is the `addr` Lua module.
+func Module(s *tx.Session) engine.Module {
+	return engine.Module{
+		Name: "addr",
+		Doc:  "Interface addresses (ip addr): list, add, del, flush, move.",
+		Funcs: []engine.Func{
+			{Name: "list", Args: "[dev]", Returns: "{ {dev=, cidr=, family=, scope=} }", Doc: "Addresses of dev, or of every interface.", Fn: func(L *lua.LState) int {
+				dev := L.OptString(1, "")
+				as, err := List(s.Target, dev)
+				if err != nil {
+					return engine.Raise(L, "addr.list", dev, err)
+				}
+				L.Push(engine.Records(L, as, []string{"dev", "cidr", "family", "scope", "label"}))
+				return 1
+			}},
+			{Name: "add", Args: "dev, cidr", Doc: "Adds an address, e.g. addr.add(\"br0\", \"10.0.0.111/24\").", Fn: func(L *lua.LState) int {
+				dev, cidr := L.CheckString(1), L.CheckString(2)
+				if err := Add(s, dev, cidr); err != nil {
+					return engine.Raise(L, "addr.add", dev+" "+cidr, err)
+				}
+				return 0
+			}},
+			{Name: "del", Args: "dev, cidr", Doc: "Removes an address; rollback restores it with the routes the kernel dropped along.", Fn: func(L *lua.LState) int {
+				dev, cidr := L.CheckString(1), L.CheckString(2)
+				if err := Del(s, dev, cidr); err != nil {
+					return engine.Raise(L, "addr.del", dev+" "+cidr, err)
+				}
+				return 0
+			}},
+			{Name: "flush", Args: "dev", Doc: "Removes every global address of dev.", Fn: func(L *lua.LState) int {
+				dev := L.CheckString(1)
+				if err := Flush(s, dev); err != nil {
+					return engine.Raise(L, "addr.flush", dev, err)
+				}
+				return 0
+			}},
+			{Name: "move", Args: "from, to, {mac=bool}",
+				Doc: "Moves every global address and every route of from (default route included) to to; mac=true also gives to from's MAC. The host stays reachable.", Fn: func(L *lua.LState) int {
+					from, to := L.CheckString(1), L.CheckString(2)
+					o := conv.OptsAt(L, 3)
+					mo := MoveOptions{MAC: o.Bool("mac", false)}
+					err := o.Err()
+					if err == nil {
+						err = Move(s, from, to, mo)
+					}
+					if err != nil {
+						return engine.Raise(L, "addr.move", from+" "+to, err)
+					}
+					return 0
+				}},
+		},
+	}
+}

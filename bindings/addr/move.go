@@ -1,0 +1,84 @@
+package addr
+
+import (
+	"fmt"
+	"strings"
+
+	"rewire/bindings/link"
+	"rewire/bindings/route"
+	"rewire/bindings/tx"
+)
+
+// MoveOptions say what Move takes along besides addresses and routes.
+type MoveOptions struct {
+	MAC bool // give `to` the MAC of `from`, so the LAN's ARP caches stay valid
+}
+
+// Move hands from's IP configuration to to: every global IPv4/IPv6
+// address, then every admin route through from (default route included),
+// then removes the addresses from from. The order keeps the host
+// reachable: to answers on the addresses before from lets go of them,
+// and routes are re-homed one by one (delete+add, a few µs apart).
+// Each step is its own journaled change, so a failure midway undoes
+// exactly what happened.
+func Move(s *tx.Session, from, to string, o MoveOptions) error {
+	if from == to {
+		return fmt.Errorf("cannot move %s onto itself", from)
+	}
+	src, err := link.Get(s.Target, from)
+	if err != nil {
+		return fmt.Errorf("%s: %w", from, err)
+	}
+	dst, err := link.Get(s.Target, to)
+	if err != nil {
+		return fmt.Errorf("%s: %w", to, err)
+	}
+	d, err := capture(s.Target, from)
+	if err != nil {
+		return err
+	}
+	if o.MAC && src.MAC != dst.MAC {
+		mac := src.MAC
+		if err := link.Set(s, to, link.Settings{MAC: &mac}); err != nil {
+			return err
+		}
+	}
+	if !dst.Up {
+		up := true
+		if err := link.Set(s, to, link.Settings{Up: &up}); err != nil {
+			return err
+		}
+	}
+	var moved []Spec
+	for _, a := range d.Addrs {
+		if !a.Global() {
+			continue
+		}
+		na := a
+		na.Dev = to
+		na.Label = relabel(a.Label, from, to)
+		if err := addSpec(s, na); err != nil {
+			return err
+		}
+		moved = append(moved, a)
+	}
+	for _, r := range d.Routes {
+		if err := route.Move(s, r, to); err != nil {
+			return err
+		}
+	}
+	for i := len(moved) - 1; i >= 0; i-- {
+		if err := Del(s, from, moved[i].CIDR); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// relabel turns an IPv4 label eth0:1 into br0:1.
+func relabel(label, from, to string) string {
+	if rest, ok := strings.CutPrefix(label, from); ok {
+		return to + rest
+	}
+	return label
+}

@@ -1,0 +1,80 @@
+package bridge
+
+import (
+	"fmt"
+	"net"
+
+	"rewire/bindings/addr"
+	"rewire/bindings/link"
+	"rewire/bindings/route"
+	"rewire/bindings/target"
+	"rewire/bindings/tx"
+)
+
+// deleted is everything a deleted bridge had that its undo recreates:
+// attributes, MAC, MTU, state, ports, addresses and routes.
+type deleted struct {
+	Name   string       `json:"name"`
+	Attrs  Attrs        `json:"attrs"`
+	Link   link.State   `json:"link"`
+	Ports  []string     `json:"ports"`
+	Addrs  []addr.Spec  `json:"addrs"`
+	Routes []route.Spec `json:"routes"`
+}
+
+func init() {
+	tx.RegisterFunc("bridge.delete", recreate, nil)
+}
+
+// Delete is `ip link delete BR type bridge`; rollback recreates it with its
+// ports, addresses and routes.
+func Delete(s *tx.Session, name string) error {
+	b, err := Get(s.Target, name)
+	if err != nil {
+		return err
+	}
+	st, err := link.Capture(s.Target, name)
+	if err != nil {
+		return err
+	}
+	d := deleted{Name: name, Attrs: b.Attrs, Link: st, Ports: b.Interfaces}
+	if d.Addrs, err = addr.List(s.Target, name); err != nil {
+		return err
+	}
+	rs, err := route.List(s.Target, route.Filter{Dev: name})
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.Movable() {
+			d.Routes = append(d.Routes, r)
+		}
+	}
+	return s.Apply(tx.Change{Kind: "bridge.delete", Obj: "link:" + name, Desc: "delete bridge " + name,
+		Undo: d, Apply: func() error { return deleteIfBridge(s.Target, name) }})
+}
+
+func recreate(tg *target.Target, d deleted) error {
+	if _, err := tg.LinkByName(d.Name); err != nil {
+		mac, _ := net.ParseMAC(d.Link.MAC)
+		stp, fd := d.Attrs.STP, d.Attrs.ForwardDelay
+		down := false
+		if err := create(tg, d.Name, mac, Options{STP: &stp, ForwardDelay: &fd, MTU: d.Link.MTU, Up: &down}); err != nil {
+			return fmt.Errorf("recreate bridge %s: %w", d.Name, err)
+		}
+	}
+	for _, p := range d.Ports {
+		ps, err := link.Capture(tg, p)
+		if err != nil {
+			continue // a port that is gone cannot come back
+		}
+		ps.Master = d.Name
+		if err := link.Restore(tg, p, ps); err != nil {
+			return err
+		}
+	}
+	if err := link.Restore(tg, d.Name, d.Link); err != nil {
+		return err
+	}
+	return addr.Restore(tg, d.Name, d.Addrs, d.Routes)
+}

@@ -1,0 +1,94 @@
+package bridge
+
+import (
+	lua "github.com/yuin/gopher-lua"
+
+	"rewire/bindings/tx"
+	"rewire/lua/conv"
+	"rewire/lua/engine"
+)
+
+// Module is the `bridge` Lua module.
+func Module(s *tx.Session) engine.Module {
+	return engine.Module{
+		Name: "bridge",
+		Doc:  "Linux bridges (brctl / ip link type bridge): create, delete, add_port, remove_port, ports, list, get.",
+		Funcs: []engine.Func{
+			{Name: "create", Args: "name, {stp=bool, forward_delay=seconds, mac=string, mtu=int, up=bool}",
+				Doc: "Creates a bridge (up unless up=false); rollback deletes it.", Fn: func(L *lua.LState) int {
+					name := L.CheckString(1)
+					o := conv.OptsAt(L, 2)
+					var opt Options
+					if o.Has("stp") {
+						v := o.Bool("stp", false)
+						opt.STP = &v
+					}
+					if o.Has("forward_delay") {
+						v := o.Int("forward_delay", 0)
+						opt.ForwardDelay = &v
+					}
+					if o.Has("up") {
+						v := o.Bool("up", true)
+						opt.Up = &v
+					}
+					opt.MAC = o.String("mac", "")
+					opt.MTU = o.Int("mtu", 0)
+					err := o.Err()
+					if err == nil {
+						err = Create(s, name, opt)
+					}
+					if err != nil {
+						return engine.Raise(L, "bridge.create", name, err)
+					}
+					return 0
+				}},
+			{Name: "delete", Args: "name", Doc: "Deletes a bridge; rollback recreates it with its ports, addresses and routes.", Fn: func(L *lua.LState) int {
+				name := L.CheckString(1)
+				if err := Delete(s, name); err != nil {
+					return engine.Raise(L, "bridge.delete", name, err)
+				}
+				return 0
+			}},
+			{Name: "add_port", Args: "bridge, port", Doc: "Enslaves port to the bridge and brings it up (brctl addif).", Fn: func(L *lua.LState) int {
+				br, port := L.CheckString(1), L.CheckString(2)
+				if err := AddPort(s, br, port); err != nil {
+					return engine.Raise(L, "bridge.add_port", br+" "+port, err)
+				}
+				return 0
+			}},
+			{Name: "remove_port", Args: "bridge, port", Doc: "Releases port from the bridge (brctl delif).", Fn: func(L *lua.LState) int {
+				br, port := L.CheckString(1), L.CheckString(2)
+				if err := RemovePort(s, br, port); err != nil {
+					return engine.Raise(L, "bridge.remove_port", br+" "+port, err)
+				}
+				return 0
+			}},
+			{Name: "ports", Args: "bridge", Returns: "{string}", Doc: "The bridge's ports.", Fn: func(L *lua.LState) int {
+				br := L.CheckString(1)
+				ps, err := Ports(s.Target, br)
+				if err != nil {
+					return engine.Raise(L, "bridge.ports", br, err)
+				}
+				L.Push(conv.ToLua(L, ps))
+				return 1
+			}},
+			{Name: "get", Args: "bridge", Returns: "{bridge=, id=, stp=, interfaces=}", Doc: "One bridge, as brctl show prints it.", Fn: func(L *lua.LState) int {
+				br := L.CheckString(1)
+				b, err := Get(s.Target, br)
+				if err != nil {
+					return engine.Raise(L, "bridge.get", br, err)
+				}
+				L.Push(conv.ToLua(L, b))
+				return 1
+			}},
+			{Name: "list", Returns: "{ {bridge=, id=, stp=, interfaces=} }", Doc: "Every bridge, like brctl show.", Fn: func(L *lua.LState) int {
+				bs, err := List(s.Target)
+				if err != nil {
+					return engine.Raise(L, "bridge.list", "", err)
+				}
+				L.Push(engine.Records(L, bs, []string{"bridge", "id", "stp", "interfaces"}))
+				return 1
+			}},
+		},
+	}
+}

@@ -1,0 +1,26 @@
+// Package netstack wires the bindings that need only the kernel and its
+// user-space tools — no libvirt, no cgo — so a static binary (the
+// distro-kernel VM tests) carries the same Lua API as cmd/rewire.
+package netstack
+
+import (
+	"rewire/bindings/addr"
+	"rewire/bindings/bridge"
+	"rewire/bindings/link"
+	"rewire/bindings/route"
+	"rewire/bindings/sysctl"
+	"rewire/bindings/tx"
+	"rewire/lua/engine"
+)
+
+// Modules returns the kernel-only Lua modules bound to a session.
+func Modules(s *tx.Session) []engine.Module {
+	return []engine.Module{
+		tx.Module(s),
+		link.Module(s),
+		bridge.Module(s),
+		addr.Module(s),
+		route.Module(s),
+		sysctl.Module(s),
+	}
+}

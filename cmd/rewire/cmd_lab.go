@@ -1,0 +1,51 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+
+	"rewire/cmd/rewire/internal/lab"
+)
+
+func init() {
+	register(command{name: "lab", summary: "throw-away lab host in namespaces: lab up | down | status", run: runLab})
+}
+
+func runLab(args []string) int {
+	fs := flag.NewFlagSet("lab", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print status as JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	l := lab.Default()
+	say := func(s string) { fmt.Fprintln(os.Stderr, s) }
+	switch fs.Arg(0) {
+	case "up":
+		if err := l.Up(say); err != nil {
+			return fail("lab up: %v", err)
+		}
+		return 0
+	case "down":
+		if err := l.Down(say); err != nil {
+			return fail("lab down: %v", err)
+		}
+		return 0
+	case "status", "":
+		st := l.Status()
+		if *asJSON {
+			return encode(st)
+		}
+		keys := make([]string, 0, len(st))
+		for k := range st {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Printf("%-12s %v\n", k, st[k])
+		}
+		return 0
+	}
+	return fail("lab: unknown subcommand %q (up, down, status)", fs.Arg(0))
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"rewire/bindings/tx"
+	"rewire/lua/engine"
+)
+
+func init() {
+	register(command{name: "run", summary: "run a Lua recipe (or -e CHUNK) in one transaction; any error rolls it back", run: runRun})
+}
+
+func runRun(args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var tf targetFlags
+	tf.add(fs)
+	chunk := fs.String("e", "", "run this Lua chunk instead of a file (like lua -e)")
+	dry := fs.Bool("dry-run", false, "list the changes the run would make; change nothing")
+	wait := fs.Bool("wait", false, "wait for another open transaction instead of failing")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	rest := fs.Args()
+	opts := tx.RunOptions{Chunk: *chunk}
+	if *chunk == "" {
+		if len(rest) == 0 {
+			return fail("run: no script (rewire run SCRIPT.lua [ARGS], or -e CHUNK)")
+		}
+		opts.File, rest = rest[0], rest[1:]
+	}
+	opts.Args = rest
+	tg, st, err := tf.open()
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer tg.Close()
+	s := &tx.Session{Store: st, Target: tg, Script: opts.File, Args: opts.Args, DryRun: *dry, Wait: *wait}
+	s.OnApply = func(step *tx.Step) {
+		if !tf.json {
+			fmt.Fprintf(os.Stderr, "+ %s\n", step.Desc)
+		}
+	}
+	s.OnUndo = func(r tx.UndoResult) { fmt.Fprintln(os.Stderr, r) }
+	e := engine.New(os.Stdout, allModules(s)...)
+	defer e.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res := tx.RunScript(ctx, s, e, opts)
+	return report(res, tf.json, *dry)
+}
+
+// report prints a run's outcome: one line per check, the error as one
+// line, and where the transaction ended up.
+func report(res *tx.Result, asJSON, dry bool) int {
+	if asJSON {
+		json.NewEncoder(os.Stdout).Encode(res)
+	} else {
+		for _, c := range res.Checks {
+			mark := "ok"
+			if !c.OK {
+				mark = "FAILED: " + c.Err
+			}
+			fmt.Fprintf(os.Stderr, "check %s: %s\n", c.Name, mark)
+		}
+	}
+	if res.Err != nil {
+		fmt.Fprintln(os.Stderr, res.Err.Error())
+		if res.Rollback != nil && len(res.Rollback.Results) > 0 {
+			if err := res.Rollback.Err(); err != nil {
+				fmt.Fprintf(os.Stderr, "rewire: %v\n", err)
+			} else {
+				fmt.Fprintf(os.Stderr, "rolled back %d changes%s\n", len(res.Rollback.Results), txSuffix(res.TxID))
+			}
+		}
+		return 1
+	}
+	if !asJSON {
+		switch {
+		case dry:
+			fmt.Fprintf(os.Stderr, "plan: %d changes, none applied\n", len(res.Steps))
+		case res.TxID != "":
+			fmt.Fprintf(os.Stderr, "committed %d changes as transaction %s (rewire rollback %s undoes them)\n", len(res.Steps), res.TxID, res.TxID)
+		}
+	}
+	return 0
+}
+
+func txSuffix(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " (transaction " + id + ")"
+}

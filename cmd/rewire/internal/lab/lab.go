@@ -1,0 +1,257 @@
+// Package lab builds the throw-away KVM-host lookalike that `rewire lab up`
+// and `--lab` use: namespace rewire-lab is the host (eth0 10.0.0.111/24,
+// default via 10.0.0.1), namespace rewire-lan is the office LAN (a bridge
+// holding eth0's peer and the gateway 10.0.0.1/24). Nothing of the real
+// host is touched; `lab down` removes every trace, also after a crash.
+package lab
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"rewire/bindings/target"
+)
+
+// Addresses of the lab, as SCENARIOS.md S2 has them.
+const (
+	HostNS   = "rewire-lab"
+	LANNS    = "rewire-lan"
+	HostIP   = "10.0.0.111/24"
+	Gateway  = "10.0.0.1"
+	LANCIDR  = "10.0.0.1/24"
+	NIC      = "eth0"
+	NICMAC   = "52:54:00:aa:bb:cc"
+	LANBr    = "lan0"
+	LANPort  = "lan-eth0"
+	netnsDir = "/run/netns"
+)
+
+// Lab is the lab host's layout on this machine.
+type Lab struct {
+	NetnsDir string // where the namespaces are bound (/run/netns)
+	Dir      string // the lab's own state (/run/rewire-lab)
+}
+
+// Default is the lab `rewire lab` manages.
+func Default() *Lab {
+	dir := os.Getenv("REWIRE_LAB_DIR")
+	if dir == "" {
+		dir = "/run/rewire-lab"
+	}
+	return &Lab{NetnsDir: netnsDir, Dir: dir}
+}
+
+// HostPath is the bound namespace of the lab host.
+func (l *Lab) HostPath() string { return filepath.Join(l.NetnsDir, HostNS) }
+
+// LANPath is the bound namespace of the lab's LAN.
+func (l *Lab) LANPath() string { return filepath.Join(l.NetnsDir, LANNS) }
+
+// IsUp reports whether the lab host namespace exists.
+func (l *Lab) IsUp() bool { return target.IsNS(l.HostPath()) }
+
+// Target is the lab host as a transaction target.
+func (l *Lab) Target() *target.Target {
+	t := target.AtPath("lab", l.HostPath())
+	t.StateDir = l.Dir
+	t.LibvirtURI = l.LibvirtURI()
+	return t
+}
+
+// LAN is the LAN namespace as a target (for probes from the LAN side).
+func (l *Lab) LAN() *target.Target { return target.AtPath("lan", l.LANPath()) }
+
+// Extra is a part of the lab another package provides (libvirtd and its
+// guests, a DHCP server on the LAN, sshd): brought up after the namespaces,
+// down before they go.
+type Extra struct {
+	Name   string
+	Up     func(*Lab) error
+	Down   func(*Lab) error       // must tolerate a half-up or crashed extra
+	Status func(*Lab) map[string]any // optional, merged into `lab status`
+}
+
+var (
+	extrasMu sync.Mutex
+	extras   []Extra
+	uriFunc  func(*Lab) string
+)
+
+// RegisterExtra adds a part to every lab. Order of registration is order of Up.
+func RegisterExtra(e Extra) {
+	extrasMu.Lock()
+	defer extrasMu.Unlock()
+	extras = append(extras, e)
+}
+
+// SetLibvirtURI lets the libvirt part say how to reach the lab's daemon.
+func SetLibvirtURI(f func(*Lab) string) { uriFunc = f }
+
+// LibvirtURI is the lab daemon's URI, or "" when the lab has none.
+func (l *Lab) LibvirtURI() string {
+	if uriFunc == nil {
+		return ""
+	}
+	return uriFunc(l)
+}
+
+// Up builds the lab. It fails if a lab is already up.
+func (l *Lab) Up(log func(string)) error {
+	if l.IsUp() {
+		return fmt.Errorf("the lab is already up (rewire lab down removes it)")
+	}
+	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
+		return err
+	}
+	if err := l.upNamespaces(); err != nil {
+		l.Down(func(string) {})
+		return err
+	}
+	log(fmt.Sprintf("lab host %s: %s %s (%s), default via %s", HostNS, NIC, HostIP, NICMAC, Gateway))
+	log(fmt.Sprintf("lab LAN %s: bridge %s %s", LANNS, LANBr, LANCIDR))
+	for _, e := range extras {
+		if err := e.Up(l); err != nil {
+			l.Down(func(string) {})
+			return fmt.Errorf("lab %s: %w", e.Name, err)
+		}
+		log("lab " + e.Name + ": up")
+	}
+	return nil
+}
+
+func (l *Lab) upNamespaces() error {
+	lan, err := target.CreateNS("lan", l.LANPath())
+	if err != nil {
+		return err
+	}
+	defer lan.Close()
+	host, err := target.CreateNS("lab", l.HostPath())
+	if err != nil {
+		return err
+	}
+	defer host.Close()
+	lh, _ := lan.Handle()
+	hh, _ := host.Handle()
+
+	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: LANBr}}
+	if err := lh.LinkAdd(br); err != nil {
+		return fmt.Errorf("LAN bridge: %w", err)
+	}
+	if err := addAddr(lh, LANBr, LANCIDR); err != nil {
+		return err
+	}
+	lanNS, err := netns.GetFromPath(l.LANPath())
+	if err != nil {
+		return err
+	}
+	defer lanNS.Close()
+	mac, _ := net.ParseMAC(NICMAC)
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: NIC, HardwareAddr: mac}, PeerName: LANPort,
+		PeerNamespace: netlink.NsFd(int(lanNS))}
+	if err := hh.LinkAdd(veth); err != nil {
+		return fmt.Errorf("lab NIC: %w", err)
+	}
+	port, err := lh.LinkByName(LANPort)
+	if err != nil {
+		return err
+	}
+	brl, _ := lh.LinkByName(LANBr)
+	if err := lh.LinkSetMaster(port, brl); err != nil {
+		return err
+	}
+	for _, l := range []netlink.Link{port, brl} {
+		if err := lh.LinkSetUp(l); err != nil {
+			return err
+		}
+	}
+	if err := addAddr(hh, NIC, HostIP); err != nil {
+		return err
+	}
+	nic, _ := hh.LinkByName(NIC)
+	if err := hh.LinkSetUp(nic); err != nil {
+		return err
+	}
+	gw := net.ParseIP(Gateway)
+	if err := hh.RouteAdd(&netlink.Route{LinkIndex: nic.Attrs().Index, Gw: gw}); err != nil {
+		return fmt.Errorf("lab default route: %w", err)
+	}
+	return nil
+}
+
+func addAddr(h *netlink.Handle, dev, cidr string) error {
+	l, err := h.LinkByName(dev)
+	if err != nil {
+		return err
+	}
+	a, err := netlink.ParseAddr(cidr)
+	if err != nil {
+		return err
+	}
+	if err := h.AddrAdd(l, a); err != nil {
+		return fmt.Errorf("address %s on %s: %w", cidr, dev, err)
+	}
+	return nil
+}
+
+// Down removes the lab: extras in reverse, then both namespaces (which
+// takes their links with them). It tolerates a half-built or crashed lab.
+func (l *Lab) Down(log func(string)) error {
+	var errs []error
+	for i := len(extras) - 1; i >= 0; i-- {
+		if extras[i].Down == nil {
+			continue
+		}
+		if err := extras[i].Down(l); err != nil {
+			errs = append(errs, fmt.Errorf("lab %s: %w", extras[i].Name, err))
+		} else {
+			log("lab " + extras[i].Name + ": down")
+		}
+	}
+	for _, p := range []string{l.HostPath(), l.LANPath()} {
+		if err := target.RemoveNS(p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	os.RemoveAll(l.Dir)
+	log("lab namespaces removed")
+	if len(errs) > 0 {
+		return fmt.Errorf("%v", errs)
+	}
+	return nil
+}
+
+// Status describes the lab for `rewire lab status`.
+func (l *Lab) Status() map[string]any {
+	st := map[string]any{"up": l.IsUp(), "host_netns": l.HostPath(), "lan_netns": l.LANPath(), "dir": l.Dir}
+	if uri := l.LibvirtURI(); uri != "" {
+		st["libvirt_uri"] = uri
+	}
+	if !l.IsUp() {
+		return st
+	}
+	tg := l.Target()
+	defer tg.Close()
+	if links, err := tg.LinkList(); err == nil {
+		var names []string
+		for _, lk := range links {
+			names = append(names, lk.Attrs().Name)
+		}
+		sort.Strings(names)
+		st["links"] = names
+	}
+	for _, e := range extras {
+		if e.Status != nil {
+			for k, v := range e.Status(l) {
+				st[k] = v
+			}
+		}
+	}
+	return st
+}

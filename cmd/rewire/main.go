@@ -1,0 +1,60 @@
+// Command rewire scripts a KVM host's networking in Lua, every change in a
+// transaction that can be rolled back. `rewire help` lists the commands.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand; each lives in its own cmd_*.go file and
+// registers itself in init.
+type command struct {
+	name    string
+	summary string
+	run     func(args []string) int
+}
+
+var commands = map[string]command{}
+
+func register(c command) { commands[c.name] = c }
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	name := os.Args[1]
+	if name == "-h" || name == "--help" || name == "help" {
+		usage()
+		return
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "rewire: unknown command %q (rewire help lists them)\n", name)
+		os.Exit(2)
+	}
+	os.Exit(c.run(os.Args[2:]))
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: rewire COMMAND [flags] [args]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(os.Stderr, "\n`rewire COMMAND -h` shows a command's flags.")
+}
+
+// fail prints one line to stderr and returns exit code 1.
+func fail(format string, a ...any) int {
+	msg := fmt.Sprintf(format, a...)
+	fmt.Fprintln(os.Stderr, "rewire: "+strings.TrimSpace(msg))
+	return 1
+}
