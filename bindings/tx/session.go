@@ -18,6 +18,11 @@ type Session struct {
 	OnApply func(*Step)
 	OnUndo  func(UndoResult)
 
+	// Inject is a fault-injection seam for tests: called with a change's
+	// sequence number before it is applied; an error fails that change
+	// as if the kernel had refused it.
+	Inject func(seq int) error
+
 	cur  *Tx
 	plan []*Step
 }
@@ -27,6 +32,15 @@ func (s *Session) Apply(c Change) error {
 	t, err := s.Tx()
 	if err != nil {
 		return err
+	}
+	if s.Inject != nil {
+		apply, seq := c.Apply, len(t.steps)+1
+		c.Apply = func() error {
+			if err := s.Inject(seq); err != nil {
+				return err
+			}
+			return apply()
+		}
 	}
 	return t.Apply(c)
 }

@@ -27,8 +27,8 @@ func ToLua(L *lua.LState, v any) lua.LValue {
 }
 
 var (
-	ipType       = reflect.TypeOf(net.IP{})
-	macType      = reflect.TypeOf(net.HardwareAddr{})
+	ipType  = reflect.TypeOf(net.IP{})
+	macType = reflect.TypeOf(net.HardwareAddr{})
 )
 
 func toLua(L *lua.LState, v reflect.Value) lua.LValue {

@@ -55,7 +55,9 @@ func (e *Error) Error() string {
 func Invalid(format string, a ...any) error { return &kindErr{KindInvalid, fmt.Sprintf(format, a...)} }
 
 // NotFound makes a not-found error for Go APIs to return.
-func NotFound(format string, a ...any) error { return &kindErr{KindNotFound, fmt.Sprintf(format, a...)} }
+func NotFound(format string, a ...any) error {
+	return &kindErr{KindNotFound, fmt.Sprintf(format, a...)}
+}
 
 // kindErr carries a kind through Go APIs to Raise.
 type kindErr struct{ kind, msg string }

@@ -207,4 +207,3 @@ func Records[T any](L *lua.LState, rows []T, columns []string) *lua.LTable {
 	L.SetMetatable(t, mt)
 	return t
 }
-
