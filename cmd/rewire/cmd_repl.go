@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"rewire/bindings/tx"
+	"rewire/lua/engine"
+	"rewire/lua/repl"
+)
+
+func init() {
+	register(command{name: "repl", summary: "interactive Lua shell on the host (or --lab): Tab, :help, :undo, :save", run: runRepl})
+}
+
+func runRepl(args []string) int {
+	fs := flag.NewFlagSet("repl", flag.ContinueOnError)
+	var tf targetFlags
+	tf.add(fs)
+	history := fs.String("history", defaultHistory(), "history file (\"\" keeps none)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	tg, st, err := tf.open()
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer tg.Close()
+	s := &tx.Session{Store: st, Target: tg, Script: "(repl)"}
+	s.OnApply = func(step *tx.Step) { fmt.Printf("+ %s\n", step.Desc) }
+	s.OnUndo = func(r tx.UndoResult) { fmt.Println(r) }
+	e := engine.New(os.Stdout, allModules(s)...)
+	defer e.Close()
+
+	name := tg.Name
+	if tf.uri != "" {
+		name = tf.uri
+	}
+	r := repl.New(repl.Config{Engine: e, Tx: sessionTx{s}, Target: name, HistoryFile: *history})
+	if err := r.Run(context.Background()); err != nil {
+		return fail("repl: %v", err)
+	}
+	return 0
+}
+
+func defaultHistory() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".rewire_history")
+}
+
+// sessionTx lets the REPL work the session's transaction without
+// knowing the tx package.
+type sessionTx struct{ s *tx.Session }
+
+func (a sessionTx) Changes() []repl.Change {
+	t := a.s.Current()
+	if t == nil {
+		return nil
+	}
+	var out []repl.Change
+	for _, st := range t.Steps() {
+		out = append(out, repl.Change{Seq: st.Seq, Desc: st.Desc, Undone: st.Undone})
+	}
+	return out
+}
+
+func (a sessionTx) Count() int {
+	if t := a.s.Current(); t != nil {
+		return t.Live()
+	}
+	return 0
+}
+
+func (a sessionTx) Mark() repl.Mark {
+	if t := a.s.Current(); t != nil {
+		return repl.Mark{Tx: t.ID, N: len(t.Steps())}
+	}
+	return repl.Mark{}
+}
+
+func (a sessionTx) UndoTo(m repl.Mark) error {
+	t := a.s.Current()
+	if t == nil {
+		return nil
+	}
+	from := m.N
+	if t.ID != m.Tx {
+		from = 0 // the transaction began after m: all of it is newer
+	}
+	return t.RollbackTo(from).Err()
+}
+
+func (a sessionTx) Commit() (string, error) { return a.s.Commit() }
+
+func (a sessionTx) Rollback() error { return a.s.Rollback().Err() }

@@ -1,0 +1,118 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/chzyer/readline"
+)
+
+// Run drives the session on the terminal until Ctrl-D or :quit. Ctrl-C
+// at the prompt clears the line; while a statement runs it interrupts the
+// statement, whose changes are then undone.
+func (r *REPL) Run(ctx context.Context) error {
+	rl, err := readline.NewEx(&readline.Config{
+		Prompt:                 r.Prompt(),
+		HistoryFile:            r.cfg.HistoryFile,
+		DisableAutoSaveHistory: true, // a multi-line chunk is saved as one entry
+		HistorySearchFold:      true,
+		AutoComplete:           &Completer{E: r.e, Savepoints: r.SavepointNames},
+		InterruptPrompt:        "^C",
+		EOFPrompt:              "",
+		Stdin:                  r.cfg.Stdin,
+		Stdout:                 r.cfg.Stdout,
+		Stderr:                 r.cfg.Stderr,
+	})
+	if err != nil {
+		return err
+	}
+	defer rl.Close()
+
+	// The terminal is out of raw mode while a statement runs, so Ctrl-C
+	// arrives as SIGINT: it cancels the statement, never the session.
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, os.Interrupt)
+	defer signal.Stop(sigc)
+	go func() {
+		for range sigc {
+			r.Interrupt()
+		}
+	}()
+
+	fmt.Fprintf(r.out, "rewire repl on %s: Tab completes, :help explains, Ctrl-D leaves.\n", r.cfg.Target)
+	for {
+		rl.SetPrompt(r.Prompt())
+		line, err := rl.Readline()
+		switch {
+		case errors.Is(err, readline.ErrInterrupt):
+			r.Abandon()
+			continue
+		case errors.Is(err, io.EOF):
+			if r.leave(rl) {
+				return nil
+			}
+			continue
+		case err != nil:
+			return err
+		}
+		if len(r.pending) == 0 && Quits(line) {
+			rl.SaveHistory(strings.TrimSpace(line))
+			if r.leave(rl) {
+				return nil
+			}
+			continue
+		}
+		more, chunk := r.Feed(ctx, line)
+		if !more && strings.TrimSpace(chunk) != "" {
+			for _, h := range historyEntries(chunk) {
+				rl.SaveHistory(h)
+			}
+		}
+	}
+}
+
+// leave ends the session: with open changes it asks whether to commit,
+// roll back or stay. It reports whether to exit.
+func (r *REPL) leave(rl *readline.Instance) bool {
+	r.Abandon()
+	n := r.tx.Count()
+	if n == 0 {
+		if err := r.tx.Rollback(); err != nil { // closes an empty transaction
+			r.errorf("rollback: %s", err)
+		}
+		return true
+	}
+	rl.SetPrompt(fmt.Sprintf("%d uncommitted change%s: [c]ommit, [r]ollback or [s]tay? ", n, plural(n)))
+	answer, err := rl.Readline()
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "c", "commit":
+		r.cmdCommit(context.Background(), "")
+		return r.tx.Count() == 0
+	case "r", "rollback":
+		r.cmdRollback(context.Background(), "")
+		return true
+	}
+	return false
+}
+
+// historyEntries folds a multi-line chunk into one history line when
+// that keeps its meaning; a line comment or a long string would swallow
+// or change what follows, so those chunks keep one entry per line.
+func historyEntries(chunk string) []string {
+	lines := strings.Split(chunk, "\n")
+	if strings.Contains(chunk, "--") || strings.Contains(chunk, "[[") || strings.Contains(chunk, "[=") {
+		return lines
+	}
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return []string{strings.Join(lines, " ")}
+}
