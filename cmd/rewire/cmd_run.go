@@ -22,7 +22,6 @@ func runRun(args []string) int {
 	var tf targetFlags
 	tf.add(fs)
 	chunk := fs.String("e", "", "run this Lua chunk instead of a file (like lua -e)")
-	dry := fs.Bool("dry-run", false, "list the changes the run would make; change nothing")
 	wait := fs.Bool("wait", false, "wait for another open transaction instead of failing")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -41,7 +40,7 @@ func runRun(args []string) int {
 		return fail("%v", err)
 	}
 	defer tg.Close()
-	s := &tx.Session{Store: st, Target: tg, Script: opts.File, Args: opts.Args, DryRun: *dry, Wait: *wait}
+	s := &tx.Session{Store: st, Target: tg, Script: opts.File, Args: opts.Args, Wait: *wait}
 	s.OnApply = func(step *tx.Step) {
 		if !tf.json {
 			fmt.Fprintf(os.Stderr, "+ %s\n", step.Desc)
@@ -54,12 +53,12 @@ func runRun(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res := tx.RunScript(ctx, s, e, opts)
-	return report(res, tf.json, *dry)
+	return report(res, tf.json)
 }
 
 // report prints a run's outcome: one line per check, the error as one
 // line, and where the transaction ended up.
-func report(res *tx.Result, asJSON, dry bool) int {
+func report(res *tx.Result, asJSON bool) int {
 	if asJSON {
 		json.NewEncoder(os.Stdout).Encode(res)
 	} else {
@@ -84,8 +83,6 @@ func report(res *tx.Result, asJSON, dry bool) int {
 	}
 	if !asJSON {
 		switch {
-		case dry:
-			fmt.Fprintf(os.Stderr, "plan: %d changes, none applied\n", len(res.Steps))
 		case res.TxID != "":
 			fmt.Fprintf(os.Stderr, "committed %d changes as transaction %s (rewire rollback %s undoes them)\n", len(res.Steps), res.TxID, res.TxID)
 		}

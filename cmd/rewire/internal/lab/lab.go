@@ -74,7 +74,7 @@ func (l *Lab) LAN() *target.Target { return target.AtPath("lan", l.LANPath()) }
 type Extra struct {
 	Name   string
 	Up     func(*Lab) error
-	Down   func(*Lab) error       // must tolerate a half-up or crashed extra
+	Down   func(*Lab) error          // must tolerate a half-up or crashed extra
 	Status func(*Lab) map[string]any // optional, merged into `lab status`
 }
 
