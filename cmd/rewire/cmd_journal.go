@@ -21,14 +21,21 @@ func runJournal(args []string) int {
 	fs := flag.NewFlagSet("journal", flag.ContinueOnError)
 	var tf targetFlags
 	tf.add(fs)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args, 0)
+	if err != nil {
 		return 2
 	}
 	st, err := tx.OpenStore(tf.stateDir)
 	if err != nil {
 		return fail("%v", err)
 	}
-	sub := fs.Arg(0)
+	arg := func(i int) string {
+		if i < len(pos) {
+			return pos[i]
+		}
+		return ""
+	}
+	sub := arg(0)
 	switch sub {
 	case "", "list":
 		all, err := st.List()
@@ -47,7 +54,7 @@ func runJournal(args []string) int {
 		w.Flush()
 		return 0
 	case "show":
-		id, err := st.Resolve(fs.Arg(1))
+		id, err := st.Resolve(arg(1))
 		if err != nil {
 			return fail("journal show: %v", err)
 		}
@@ -90,17 +97,18 @@ func runRollback(args []string) int {
 	var tf targetFlags
 	tf.add(fs)
 	force := fs.Bool("force", false, "undo even if the host drifted since the transaction")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args, 0)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return fail("rollback: name one transaction (an ID from `rewire journal`, or last)")
 	}
 	st, err := tx.OpenStore(tf.stateDir)
 	if err != nil {
 		return fail("%v", err)
 	}
-	id, err := st.Resolve(fs.Arg(0))
+	id, err := st.Resolve(pos[0])
 	if err != nil {
 		return fail("rollback: %v", err)
 	}

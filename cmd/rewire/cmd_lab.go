@@ -16,12 +16,17 @@ func init() {
 func runLab(args []string) int {
 	fs := flag.NewFlagSet("lab", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print status as JSON")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args, 0)
+	if err != nil {
 		return 2
+	}
+	sub := ""
+	if len(pos) > 0 {
+		sub = pos[0]
 	}
 	l := lab.Default()
 	say := func(s string) { fmt.Fprintln(os.Stderr, s) }
-	switch fs.Arg(0) {
+	switch sub {
 	case "up":
 		if err := l.Up(say); err != nil {
 			return fail("lab up: %v", err)
@@ -47,5 +52,5 @@ func runLab(args []string) int {
 		}
 		return 0
 	}
-	return fail("lab: unknown subcommand %q (up, down, status)", fs.Arg(0))
+	return fail("lab: unknown subcommand %q (up, down, status)", sub)
 }

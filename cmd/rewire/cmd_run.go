@@ -23,10 +23,10 @@ func runRun(args []string) int {
 	tf.add(fs)
 	chunk := fs.String("e", "", "run this Lua chunk instead of a file (like lua -e)")
 	wait := fs.Bool("wait", false, "wait for another open transaction instead of failing")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseArgs(fs, args, 1)
+	if err != nil {
 		return 2
 	}
-	rest := fs.Args()
 	opts := tx.RunOptions{Chunk: *chunk}
 	if *chunk == "" {
 		if len(rest) == 0 {

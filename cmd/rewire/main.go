@@ -3,6 +3,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"sort"
@@ -57,4 +58,26 @@ func fail(format string, a ...any) int {
 	msg := fmt.Sprintf(format, a...)
 	fmt.Fprintln(os.Stderr, "rewire: "+strings.TrimSpace(msg))
 	return 1
+}
+
+// parseArgs parses flags wherever they stand among the positional
+// arguments (`journal list --json` as well as `journal --json list`) and
+// returns the positionals. For run, everything after the script belongs
+// to the script: stopAfter is how many positionals end flag parsing.
+func parseArgs(fs *flag.FlagSet, args []string, stopAfter int) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+		if stopAfter > 0 && len(pos) >= stopAfter {
+			return append(pos, args...), nil
+		}
+	}
 }

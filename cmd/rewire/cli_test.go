@@ -1,0 +1,155 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"rewire/cmd/rewire/internal/lab"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// rewireBin builds the real binary once for the package's tests.
+func rewireBin(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rewire-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "rewire")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Logf("%s", out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build: %v", buildErr)
+	}
+	return binPath
+}
+
+// withLab brings the lab up for one test and down after it. The lab's
+// namespaces have fixed names, so a lab already up (someone's `rewire lab
+// up`) is not ours to touch: the test is skipped then.
+func withLab(t *testing.T) (bin string, env []string) {
+	t.Helper()
+	bin = rewireBin(t)
+	if lab.Default().IsUp() {
+		t.Skip("a lab is already up on this machine (rewire lab down to free it)")
+	}
+	env = append(os.Environ(), "REWIRE_STATE_DIR="+t.TempDir())
+	rewire(t, bin, env, "lab", "up")
+	t.Cleanup(func() { exec.Command(bin, "lab", "down").Run() })
+	return bin, env
+}
+
+func rewire(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
+	out, err := runRewire(bin, env, args...)
+	if err != nil {
+		t.Fatalf("rewire %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func runRewire(bin string, env []string, args ...string) (string, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	cmd.Dir = "../.."
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func labIP(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("ip", append([]string{"-n", lab.HostNS}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ip %v: %v %s", args, err, out)
+	}
+	return string(out)
+}
+
+// The issue's "done when": the lab recipe leaves br0 holding the host IP
+// with eth0 enslaved, the LAN still reaches the host, and `rewire rollback`
+// restores the exact prior state.
+func TestLabMigrationAndRollbackThroughTheCLI(t *testing.T) {
+	bin, env := withLab(t)
+	before := labIP(t, "-d", "-j", "link") + labIP(t, "-j", "addr") + labIP(t, "-j", "route", "show", "table", "all")
+
+	out := rewire(t, bin, env, "run", "--lab", "examples/nat-to-bridge.lua")
+	if !strings.Contains(out, "committed 5 changes") {
+		t.Fatalf("run output: %s", out)
+	}
+	if a := labIP(t, "-4", "-o", "addr", "show", "br0"); !strings.Contains(a, "10.0.0.111/24") {
+		t.Fatalf("br0: %s", a)
+	}
+	if l := labIP(t, "-o", "link", "show", "eth0"); !strings.Contains(l, "master br0") {
+		t.Fatalf("eth0: %s", l)
+	}
+	if out, err := exec.Command("ip", "netns", "exec", lab.LANNS, "busybox", "ping", "-c1", "-W2", "10.0.0.111").CombinedOutput(); err != nil {
+		t.Fatalf("LAN -> 10.0.0.111: %v %s", err, out)
+	}
+	list := rewire(t, bin, env, "journal", "list", "--json")
+	if !strings.Contains(list, `"state": "committed"`) {
+		t.Fatalf("journal: %s", list)
+	}
+	rewire(t, bin, env, "rollback", "last")
+	after := labIP(t, "-d", "-j", "link") + labIP(t, "-j", "addr") + labIP(t, "-j", "route", "show", "table", "all")
+	if stripVolatile(after) != stripVolatile(before) {
+		t.Fatalf("rollback is not exact:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+func TestFailingCheckRollsBackAndExitsNonZero(t *testing.T) {
+	bin, env := withLab(t)
+	before := labIP(t, "-j", "addr")
+	out, err := runRewire(bin, env, "run", "--lab", "examples/bad-gateway.lua")
+	if err == nil {
+		t.Fatalf("bad-gateway.lua succeeded: %s", out)
+	}
+	for _, want := range []string{"check gateway 10.0.0.254 answers: FAILED", "- undo 1 create bridge br0", "rolled back 5 changes"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if after := labIP(t, "-j", "addr"); stripVolatile(after) != stripVolatile(before) {
+		t.Fatalf("addresses differ after rollback:\n%s\n%s", before, after)
+	}
+}
+
+func TestCLIBadInputIsOneLine(t *testing.T) {
+	bin := rewireBin(t)
+	env := append(os.Environ(), "REWIRE_STATE_DIR="+t.TempDir())
+	for _, c := range []struct{ args []string }{
+		{[]string{"run", "no-such-script.lua"}},
+		{[]string{"rollback", "20990101-000000-beef"}},
+		{[]string{"frobnicate"}},
+	} {
+		out, err := runRewire(bin, env, c.args...)
+		if err == nil || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+			t.Fatalf("rewire %v: want one line and a non-zero exit, got %v %q", c.args, err, out)
+		}
+	}
+}
+
+// stripVolatile drops interface counters, which traffic changes.
+func stripVolatile(s string) string {
+	var keep []string
+	for _, f := range strings.Split(s, ",") {
+		if !strings.Contains(f, `"stats64"`) && !strings.Contains(f, `"bytes"`) && !strings.Contains(f, `"packets"`) {
+			keep = append(keep, f)
+		}
+	}
+	return strings.Join(keep, ",")
+}
