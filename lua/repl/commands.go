@@ -24,7 +24,7 @@ func init() {
 	commands = []replCommand{
 		{"help", "[topic]", "help on the modules, a module or a function (module.fn)", (*REPL).cmdHelp},
 		{"changes", "", "list this session's open changes", (*REPL).cmdChanges},
-		{"undo", "", "undo the last statement's changes", (*REPL).cmdUndo},
+		{"undo", "", "undo the changes of the last statement that made any", (*REPL).cmdUndo},
 		{"savepoint", "NAME", "mark this point; :rollback NAME returns to it", (*REPL).cmdSavepoint},
 		{"rollback", "[NAME]", "undo every open change (or those since savepoint NAME)", (*REPL).cmdRollback},
 		{"commit", "", "keep the open changes", (*REPL).cmdCommit},
@@ -88,15 +88,15 @@ func (r *REPL) cmdChanges(context.Context, string) {
 func (r *REPL) cmdUndo(context.Context, string) {
 	for i := len(r.stmts) - 1; i >= r.committed; i-- {
 		st := r.stmts[i]
-		if st.undone || (!st.keep && !st.changed) {
-			continue
+		if st.undone || !st.changed {
+			continue // :undo is about changes; a print loop is not one
 		}
 		r.undoTo(st.start, "`"+firstLine(st.src)+"`")
 		st.undone = true
 		r.dropSavepointsAfter(i)
 		return
 	}
-	fmt.Fprintln(r.out, "nothing to undo since the last commit")
+	fmt.Fprintln(r.out, "no change to undo since the last commit")
 }
 
 func (r *REPL) cmdSavepoint(_ context.Context, name string) {

@@ -120,7 +120,11 @@ func (r *REPL) run(ctx context.Context, c compiled, src string, keep bool) {
 	vals, lerr := r.call(ctx, c.fn)
 	changed := r.tx.Mark() != start
 	if lerr != nil {
-		r.errorf("%s", oneLine(lerr.Error()))
+		msg := lerr.Error()
+		if lerr.Kind == engine.KindCancelled {
+			msg = "interrupted (Ctrl-C)"
+		}
+		r.errorf("%s", msg)
 		if changed {
 			r.undoTo(start, "the failed statement")
 		}
