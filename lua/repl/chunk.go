@@ -19,11 +19,12 @@ type compiled struct {
 // REPL asks for more lines.
 func compile(L *lua.LState, src, name string) (c compiled, incomplete bool, err error) {
 	stmtFn, stmtErr := L.Load(strings.NewReader(src), name)
-	if fn, err := L.Load(strings.NewReader("return "+src), name); err == nil {
+	fn, exprErr := L.Load(strings.NewReader("return "+src), name)
+	if exprErr == nil {
 		return compiled{fn: fn, expr: true, stmt: stmtErr == nil}, false, nil
 	}
 	if stmtErr != nil {
-		return compiled{}, isIncomplete(stmtErr), stmtErr
+		return compiled{}, isIncomplete(stmtErr) || isIncomplete(exprErr), stmtErr
 	}
 	return compiled{fn: stmtFn, stmt: true}, false, nil
 }

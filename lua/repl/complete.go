@@ -43,7 +43,11 @@ func (c *Completer) Candidates(before string) (cands []string, word string) {
 	if t := strings.TrimLeft(before, " \t"); strings.HasPrefix(t, ":") {
 		return c.commandCandidates(t)
 	}
-	if q, open := openString(before); open {
+	q, open, comment := openString(before)
+	if comment {
+		return nil, ""
+	}
+	if open {
 		word = before[q+1:]
 		m := callOpen.FindStringSubmatch(before[:q])
 		if m == nil {
@@ -68,9 +72,10 @@ func (c *Completer) Candidates(before string) (cands []string, word string) {
 }
 
 // openString finds a string literal left open at the end of s and returns
-// the index of its opening quote.
-func openString(s string) (int, bool) {
-	quote, start := byte(0), -1
+// the index of its opening quote; comment is true when s ends in a comment.
+func openString(s string) (start int, open, comment bool) {
+	quote := byte(0)
+	start = -1
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
 		switch {
@@ -81,10 +86,10 @@ func openString(s string) (int, bool) {
 		case quote == 0 && (ch == '"' || ch == '\''):
 			quote, start = ch, i
 		case quote == 0 && ch == '-' && strings.HasPrefix(s[i:], "--"):
-			return -1, false // a comment: nothing to complete
+			return -1, false, true
 		}
 	}
-	return start, quote != 0
+	return start, quote != 0, false
 }
 
 func (c *Completer) globalNames() []string {
