@@ -1,0 +1,144 @@
+package guard
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"time"
+
+	"rewire/bindings/tx"
+)
+
+// ErrNotConfirmed is returned when the watchdog rolled a change back.
+var ErrNotConfirmed = errors.New("not confirmed in time: the watchdog rolled the change back")
+
+// ConfirmCommit is the confirm-or-revert commit for `rewire run --confirm
+// DURATION`: it marks the transaction pending in the journal, hands it and
+// the store lock to a detached watchdog (`self watchdog ...`), shows a
+// countdown on out, and returns nil once the change is confirmed (Enter
+// on the terminal when stdinIsTTY, or `rewire confirm ID` from any
+// session), or an error once the watchdog rolled it back.
+func ConfirmCommit(deadline time.Duration, self string, out io.Writer, stdinIsTTY bool) func(*tx.Session) error {
+	return func(s *tx.Session) error {
+		t := s.Current()
+		until := time.Now().Add(deadline)
+		if err := t.MarkPending(until); err != nil {
+			return err
+		}
+		lock, err := s.Store.HandOverLock()
+		if err != nil {
+			return err // still attached: the run rolls back itself
+		}
+		t.Detach()
+		wd, err := startWatchdog(self, s.Store, t.ID, lock)
+		if err != nil {
+			return revertHere(s.Store, t.ID, lock, out, err)
+		}
+		lock.Close()
+		return waitConfirmed(s.Store, t.ID, until, wd, out, stdinIsTTY)
+	}
+}
+
+// revertHere rolls back at once when no watchdog runs: with the lock
+// handed back, or (lock nil) taking it anew.
+func revertHere(st *tx.Store, id string, lock *os.File, out io.Writer, cause error) error {
+	var err error
+	if lock != nil {
+		err = st.AdoptLock(lock, fmt.Sprintf("pid %d, transaction %s", os.Getpid(), id))
+	} else {
+		err = st.Lock(id, false)
+	}
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return fmt.Errorf("%v; and the lock could not be taken (%v): run `rewire recover`", cause, err)
+	}
+	defer st.Unlock()
+	rep, err := st.RevertPending(id, func(r tx.UndoResult) { fmt.Fprintln(out, r) })
+	if err == nil {
+		err = rep.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("%v; rolling back failed too: %v", cause, err)
+	}
+	return fmt.Errorf("%v: rolled back", cause)
+}
+
+// waitConfirmed shows the countdown until the journal says the change was
+// confirmed or rolled back.
+func waitConfirmed(st *tx.Store, id string, until time.Time, wd *exec.Cmd, out io.Writer, tty bool) error {
+	exited := make(chan error, 1)
+	go func() { exited <- wd.Wait() }()
+	enter := make(chan struct{}, 1)
+	if tty {
+		go func() {
+			if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err == nil {
+				enter <- struct{}{}
+			}
+		}()
+		fmt.Fprintf(out, "pending: press Enter to keep these changes, or run `rewire confirm %s` from another session\n", id)
+	} else {
+		fmt.Fprintf(out, "pending: run `rewire confirm %s` within %s to keep these changes, or they are rolled back\n",
+			id, time.Until(until).Round(time.Second))
+	}
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	watchdogGone := false
+	for {
+		select {
+		case <-enter:
+			if err := st.Confirm(id); err != nil {
+				fmt.Fprintf(out, "\nrewire: %v\n", err)
+			}
+		case err := <-exited:
+			watchdogGone = true
+			if sum, lerr := st.Load(id); lerr == nil && sum.State == tx.StatePending {
+				// The watchdog died with the change still pending: nobody
+				// would revert it, so do it here, now.
+				return revertHere(st, id, nil, out, fmt.Errorf("the watchdog exited (%v; see %s)", err, LogPath(st, id)))
+			}
+		case <-tick.C:
+		}
+		sum, err := st.Load(id)
+		if err != nil {
+			return err
+		}
+		switch sum.State {
+		case tx.StatePending, tx.StateRollingBack:
+			if tty {
+				left := time.Until(until).Round(time.Second)
+				if left < 0 {
+					left = 0
+				}
+				fmt.Fprintf(out, "\rrolls back in %-8s", left)
+			}
+			continue
+		case tx.StateCommitted:
+			if !watchdogGone {
+				<-exited // it lets the lock go as it exits
+			}
+			fmt.Fprintf(out, "\nconfirmed: transaction %s is committed\n", id)
+			return nil
+		default:
+			if !watchdogGone {
+				<-exited
+			}
+			fmt.Fprintln(out)
+			for _, step := range sum.Steps {
+				if step.UndoErr != "" {
+					fmt.Fprintf(out, "- undo %d %s: FAILED: %s\n", step.Seq, step.Desc, step.UndoErr)
+				} else if step.Undone {
+					fmt.Fprintf(out, "- undo %d %s: ok\n", step.Seq, step.Desc)
+				}
+			}
+			if sum.State == tx.StateIncomplete {
+				return fmt.Errorf("%w, incompletely (transaction %s: see rewire journal show %s)", ErrNotConfirmed, id, id)
+			}
+			return ErrNotConfirmed
+		}
+	}
+}
