@@ -10,6 +10,5 @@ addr.move(nic, br, { mac = true })
 
 -- 10.0.0.254 is nobody on the lab LAN: the check fails, the run rolls back.
 check("gateway 10.0.0.254 answers", function()
-  if probe then return probe.ping("10.0.0.254", { timeout = 500 }) end
-  return route.default().gateway == "10.0.0.254"
+  return probe.ping("10.0.0.254", { timeout = 500 })
 end)

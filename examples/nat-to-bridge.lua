@@ -12,5 +12,5 @@ bridge.add_port(br, nic)
 addr.move(nic, br, { mac = true })          -- addresses, routes and MAC
 
 check("gateway " .. gw.gateway .. " answers", function()
-  return route.default().dev == br and (probe == nil or probe.ping(gw.gateway))
+  return route.default().dev == br and probe.ping(gw.gateway)
 end)

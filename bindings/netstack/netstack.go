@@ -7,6 +7,7 @@ import (
 	"rewire/bindings/addr"
 	"rewire/bindings/bridge"
 	"rewire/bindings/link"
+	"rewire/bindings/probe"
 	"rewire/bindings/route"
 	"rewire/bindings/sysctl"
 	"rewire/bindings/tx"
@@ -22,5 +23,6 @@ func Modules(s *tx.Session) []engine.Module {
 		addr.Module(s),
 		route.Module(s),
 		sysctl.Module(s),
+		probe.Module(s),
 	}
 }
