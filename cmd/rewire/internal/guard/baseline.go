@@ -2,10 +2,12 @@ package guard
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"rewire/bindings/probe"
 	"rewire/bindings/target"
@@ -51,9 +53,9 @@ func baselineOf(tg *target.Target, sessions []Session) *Reachable {
 
 func candidates(tg *target.Target, sessions []Session) []Check {
 	var out []Check
-	routes, _ := tg.RouteList(netlink.FAMILY_ALL, nil, 0)
+	routes, _ := tg.RouteList(netlink.FAMILY_ALL, &netlink.Route{Table: unix.RT_TABLE_MAIN}, netlink.RT_FILTER_TABLE)
 	for _, r := range routes {
-		if r.Dst == nil && r.Gw != nil && (r.Table == 0 || r.Table == 254) {
+		if isDefault(r.Dst) && r.Gw != nil {
 			out = append(out, Check{Name: "default gateway " + r.Gw.String() + " answers", IP: r.Gw.String()})
 		}
 	}
@@ -90,4 +92,14 @@ func (b *Reachable) String() string {
 		names[i] = c.Name
 	}
 	return "automatic probes: " + strings.Join(names, "; ")
+}
+
+// isDefault: netlink reports a default route's destination as nil or as
+// 0.0.0.0/0 (::/0), depending on its version.
+func isDefault(dst *net.IPNet) bool {
+	if dst == nil {
+		return true
+	}
+	ones, _ := dst.Mask.Size()
+	return ones == 0
 }
