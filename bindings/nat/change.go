@@ -1,0 +1,53 @@
+package nat
+
+import (
+	"rewire/bindings/target"
+	"rewire/bindings/tx"
+)
+
+func init() {
+	tx.RegisterFunc("nat.rules", func(tg *target.Target, p plan) error { return p.Undo(tg) },
+		func(tg *target.Target, p plan) error { return p.Drift(tg) })
+	tx.RegisterFunc("nat.remove", func(tg *target.Target, r removal) error { return r.Undo(tg) },
+		func(tg *target.Target, r removal) error { return r.Drift(tg) })
+}
+
+// Result is what a rule-adding call reports back.
+type Result struct {
+	Tag      string   `json:"tag"`                // the comment tag the rules carry (rewire:<tag>)
+	Added    int      `json:"added"`              // rules added (rules already there are not added twice)
+	Warnings []string `json:"warnings,omitempty"` // host settings that may defeat the rules
+}
+
+// tagFor is the caller's tag, or the transaction's id.
+func tagFor(s *tx.Session, tag string) (string, error) {
+	if tag != "" {
+		return tag, checkTag(tag)
+	}
+	t, err := s.Tx()
+	if err != nil {
+		return "", err
+	}
+	return t.ID, nil
+}
+
+// addRules applies rules of one family as one change: one
+// iptables-restore --noflush batch, undone by another.
+func addRules(s *tx.Session, f Family, desc string, rules []Rule) (int, error) {
+	rs, err := load(s.Target, f)
+	if err != nil {
+		return 0, err
+	}
+	p := makePlan(rs, rules)
+	if p.noop() {
+		return 0, nil
+	}
+	err = s.Apply(tx.Change{
+		Kind: "nat.rules", Obj: "nat:" + desc, Desc: desc, Undo: p,
+		Apply: func() error { return p.applyBatch().run(s.Target, f) },
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(p.Rules), nil
+}

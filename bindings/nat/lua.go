@@ -1,0 +1,105 @@
+package nat
+
+import (
+	lua "github.com/yuin/gopher-lua"
+
+	"rewire/bindings/tx"
+	"rewire/lua/conv"
+	"rewire/lua/engine"
+)
+
+// Module is the `nat` Lua module.
+func Module(s *tx.Session) engine.Module {
+	return engine.Module{
+		Name: "nat",
+		Doc:  "NAT and forwarding rules for VM networks (iptables): masquerade, forward, port_forward, list, remove.",
+		Funcs: []engine.Func{
+			{Name: "masquerade", Args: "subnet, {out=iface, tag=string}", Returns: "tag",
+				Doc: "MASQUERADE traffic leaving SUBNET (iptables -t nat -A POSTROUTING -s SUBNET ! -d SUBNET -j MASQUERADE), as libvirt does for a NAT network.",
+				Fn: func(L *lua.LState) int {
+					cidr := L.CheckString(1)
+					o := conv.OptsAt(L, 2)
+					out, tag := o.String("out", ""), o.String("tag", "")
+					if err := o.Err(); err != nil {
+						return engine.Raise(L, "nat.masquerade", cidr, engine.Invalid("%v", err))
+					}
+					res, err := Masquerade(s, cidr, out, tag)
+					if err != nil {
+						return engine.Raise(L, "nat.masquerade", cidr, err)
+					}
+					return pushResult(L, res)
+				}},
+			{Name: "forward", Args: "bridge, subnet, {tag=string}", Returns: "tag",
+				Doc: "The FORWARD rules libvirt installs for a NAT bridge: replies in, SUBNET out, bridge to bridge, reject the rest; DHCP and DNS from the bridge to the host.",
+				Fn: func(L *lua.LState) int {
+					br, cidr := L.CheckString(1), L.CheckString(2)
+					o := conv.OptsAt(L, 3)
+					tag := o.String("tag", "")
+					if err := o.Err(); err != nil {
+						return engine.Raise(L, "nat.forward", br, engine.Invalid("%v", err))
+					}
+					res, err := Forward(s, br, cidr, tag)
+					if err != nil {
+						return engine.Raise(L, "nat.forward", br+" "+cidr, err)
+					}
+					return pushResult(L, res)
+				}},
+			{Name: "port_forward", Args: "{proto=\"tcp\"|\"udp\", port=int|\"lo-hi\", to=\"addr[:port]\", in=iface, tag=string}", Returns: "tag",
+				Doc: "DNAT a host port to a guest (iptables -t nat -A PREROUTING -p tcp --dport PORT -j DNAT --to-destination TO) and accept the forwarded connection.",
+				Fn: func(L *lua.LState) int {
+					o := conv.OptsAt(L, 1)
+					pf := PortForward{Proto: o.String("proto", "tcp"), Port: o.String("port", ""), To: o.String("to", ""),
+						In: o.String("in", ""), Tag: o.String("tag", "")}
+					if err := o.Err(); err != nil {
+						return engine.Raise(L, "nat.port_forward", pf.To, engine.Invalid("%v", err))
+					}
+					res, err := AddPortForward(s, pf)
+					if err != nil {
+						return engine.Raise(L, "nat.port_forward", pf.Port+" "+pf.To, err)
+					}
+					return pushResult(L, res)
+				}},
+			{Name: "list", Args: "{all=bool}", Returns: "{ {family=, table=, chain=, tag=, spec=} }",
+				Doc: "rewire's rules (tagged rewire:...), or every rule with all=true, like iptables-save and ip6tables-save.",
+				Fn: func(L *lua.LState) int {
+					o := conv.OptsAt(L, 1)
+					all := o.Bool("all", false)
+					if err := o.Err(); err != nil {
+						return engine.Raise(L, "nat.list", "", engine.Invalid("%v", err))
+					}
+					rules, err := List(s.Target, all)
+					if err != nil {
+						return engine.Raise(L, "nat.list", "", err)
+					}
+					L.Push(engine.Records(L, rules, Columns))
+					return 1
+				}},
+			{Name: "remove", Args: "tag", Returns: "count",
+				Doc: "Removes every rule tagged rewire:TAG (iptables -D each); rollback puts them back where they were.",
+				Fn: func(L *lua.LState) int {
+					tag := L.CheckString(1)
+					n, err := Remove(s, tag)
+					if err != nil {
+						return engine.Raise(L, "nat.remove", tag, err)
+					}
+					L.Push(lua.LNumber(n))
+					return 1
+				}},
+		},
+	}
+}
+
+// pushResult prints the warnings through the script's print and returns the tag.
+func pushResult(L *lua.LState, res Result) int {
+	if len(res.Warnings) > 0 {
+		if p, ok := L.GetGlobal("print").(*lua.LFunction); ok {
+			for _, w := range res.Warnings {
+				L.Push(p)
+				L.Push(lua.LString("warning: " + w))
+				L.Call(1, 0)
+			}
+		}
+	}
+	L.Push(lua.LString(res.Tag))
+	return 1
+}

@@ -1,0 +1,37 @@
+package nat
+
+import (
+	"os"
+	"strings"
+
+	"rewire/bindings/target"
+	"rewire/lua/engine"
+)
+
+func invalid(format string, a ...any) error { return engine.Invalid(format, a...) }
+
+// Warnings names host settings that can defeat NAT rules: a FORWARD policy
+// of DROP (Docker sets it) drops what no ACCEPT lets through, and
+// bridge-nf-call-iptables=1 sends traffic bridged between VMs through
+// FORWARD as well.
+func Warnings(tg *target.Target, f Family) []string {
+	var w []string
+	if rs, err := load(tg, f); err == nil {
+		if t := rs.Tables["filter"]; t != nil && t.Policies["FORWARD"] == "DROP" {
+			w = append(w, string(f)+" FORWARD policy is DROP (as Docker sets it): forwarded traffic no rule accepts is dropped")
+		}
+	}
+	key := "bridge-nf-call-iptables"
+	if f == IPv6 {
+		key = "bridge-nf-call-ip6tables"
+	}
+	var v []byte
+	tg.Do(func() error {
+		v, _ = os.ReadFile("/proc/sys/net/bridge/" + key)
+		return nil
+	})
+	if strings.TrimSpace(string(v)) == "1" {
+		w = append(w, "net.bridge."+key+"=1: traffic bridged between VMs also passes the FORWARD chain")
+	}
+	return w
+}
