@@ -1,0 +1,138 @@
+package bond
+
+import (
+	lua "github.com/yuin/gopher-lua"
+
+	"rewire/bindings/tx"
+	"rewire/lua/conv"
+	"rewire/lua/engine"
+)
+
+// Module is the `bond` Lua module.
+func Module(s *tx.Session) engine.Module {
+	return engine.Module{
+		Name: "bond",
+		Doc:  "Linux bonds (ip link type bond, ifenslave, /proc/net/bonding): create, delete, add_slave, remove_slave, set, status, list.",
+		Funcs: []engine.Func{
+			{Name: "create", Args: "name, {mode=, miimon=, updelay=, downdelay=, primary=, lacp_rate=, xmit_hash_policy=, slaves={...}, up=bool}",
+				Doc: "Creates a bond (mode by name or number, as BONDING_OPTS gives it: mode=1 is active-backup), enslaves the slaves and brings it up; rollback releases every slave as it was and deletes the bond.",
+				Fn: func(L *lua.LState) int {
+					name := L.CheckString(1)
+					o := conv.OptsAt(L, 2)
+					var co CreateOptions
+					co.Options = optionsFrom(o)
+					co.Slaves = o.Strings("slaves")
+					if o.Has("up") {
+						v := o.Bool("up", true)
+						co.Up = &v
+					}
+					err := o.Err()
+					if err == nil {
+						err = Create(s, name, co)
+					}
+					if err != nil {
+						return engine.Raise(L, "bond.create", name, err)
+					}
+					return 0
+				}},
+			{Name: "delete", Args: "name", Doc: "Deletes a bond (its slaves are released); rollback recreates it with its options, slaves, addresses and routes.", Fn: func(L *lua.LState) int {
+				name := L.CheckString(1)
+				if err := Delete(s, name); err != nil {
+					return engine.Raise(L, "bond.delete", name, err)
+				}
+				return 0
+			}},
+			{Name: "add_slave", Args: "bond, slave", Doc: "Enslaves slave (taken down for it, then brought up), like ifenslave; a slave that still carries addresses or the default route is refused.", Fn: func(L *lua.LState) int {
+				b, sl := L.CheckString(1), L.CheckString(2)
+				if err := AddSlave(s, b, sl); err != nil {
+					return engine.Raise(L, "bond.add_slave", b+" "+sl, err)
+				}
+				return 0
+			}},
+			{Name: "remove_slave", Args: "bond, slave", Doc: "Releases slave (ifenslave -d); it gets its own MAC and MTU back.", Fn: func(L *lua.LState) int {
+				b, sl := L.CheckString(1), L.CheckString(2)
+				if err := RemoveSlave(s, b, sl); err != nil {
+					return engine.Raise(L, "bond.remove_slave", b+" "+sl, err)
+				}
+				return 0
+			}},
+			{Name: "set", Args: "name, {mode=, miimon=, updelay=, downdelay=, primary=, lacp_rate=, xmit_hash_policy=}",
+				Doc: "Changes only the given options (ip link set BOND type bond ...); the mode changes only on a bond without slaves.", Fn: func(L *lua.LState) int {
+					name := L.CheckString(1)
+					o := conv.OptsAt(L, 2)
+					opt := optionsFrom(o)
+					err := o.Err()
+					if err == nil {
+						err = Set(s, name, opt)
+					}
+					if err != nil {
+						return engine.Raise(L, "bond.set", name, err)
+					}
+					return 0
+				}},
+			{Name: "status", Args: "name", Returns: "{bond=, mode=, mode_title=, active_slave=, mii_status=, miimon=, updelay=, downdelay=, slaves={ {name=, state=, mii_status=, speed=, duplex=, link_failure_count=, permanent_mac=} }}",
+				Doc: "What /proc/net/bonding/NAME says: mode, active slave, MII status and polling interval, and per slave MII status, speed/duplex, link failures, permanent MAC.", Fn: func(L *lua.LState) int {
+					name := L.CheckString(1)
+					st, err := Get(s.Target, name)
+					if err != nil {
+						return engine.Raise(L, "bond.status", name, err)
+					}
+					t := conv.ToLua(L, st).(*lua.LTable)
+					t.RawSetString("slaves", engine.Records(L, st.Slaves, SlaveColumns))
+					L.Push(t)
+					return 1
+				}},
+			{Name: "healthy", Args: "name", Returns: "true | false, reason", Doc: "Whether the bond has carrier, an active slave (where the mode has one) and every slave up.", Fn: func(L *lua.LState) int {
+				name := L.CheckString(1)
+				st, err := Get(s.Target, name)
+				if err == nil {
+					err = st.Healthy()
+					if err != nil {
+						L.Push(lua.LFalse)
+						L.Push(lua.LString(err.Error()))
+						return 2
+					}
+				}
+				if err != nil {
+					return engine.Raise(L, "bond.healthy", name, err)
+				}
+				L.Push(lua.LTrue)
+				return 1
+			}},
+			{Name: "list", Returns: "{ {bond=, mode=, active_slave=, mii_status=, miimon=, slaves=} }", Doc: "Every bond, one line each.", Fn: func(L *lua.LState) int {
+				rows, err := List(s.Target)
+				if err != nil {
+					return engine.Raise(L, "bond.list", "", err)
+				}
+				L.Push(engine.Records(L, rows, []string{"bond", "mode", "active_slave", "mii_status", "miimon", "slaves"}))
+				return 1
+			}},
+		},
+	}
+}
+
+func optionsFrom(o *conv.Opts) Options {
+	var opt Options
+	str := func(k string) *string {
+		if !o.Has(k) {
+			return nil
+		}
+		v := o.String(k, "")
+		return &v
+	}
+	num := func(k string) *int {
+		if !o.Has(k) {
+			return nil
+		}
+		v := o.Int(k, 0)
+		return &v
+	}
+	opt.Mode = str("mode")
+	opt.Miimon = num("miimon")
+	opt.UpDelay = num("updelay")
+	opt.DownDelay = num("downdelay")
+	opt.Primary = str("primary") // "" clears it
+	opt.LacpRate = str("lacp_rate")
+	opt.XmitHashPolicy = str("xmit_hash_policy")
+	return opt
+}

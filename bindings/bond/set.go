@@ -1,0 +1,81 @@
+package bond
+
+import (
+	"fmt"
+
+	"rewire/bindings/link"
+	"rewire/bindings/target"
+	"rewire/bindings/tx"
+)
+
+type setUndo struct {
+	Name   string `json:"name"`
+	Before Config `json:"before"`
+	After  Config `json:"after"`
+}
+
+func init() {
+	tx.RegisterFunc("bond.set", func(tg *target.Target, u setUndo) error {
+		if _, err := tg.LinkByName(u.Name); err != nil {
+			return nil // already gone
+		}
+		return writeConfig(tg, u.Name, u.Before)
+	}, func(tg *target.Target, u setUndo) error {
+		b, err := getBond(tg, u.Name)
+		if err != nil {
+			return fmt.Errorf("bond %s: %w", u.Name, err)
+		}
+		if now := readConfig(tg, b); now != u.After {
+			return fmt.Errorf("bond %s is %+v, the transaction left %+v", u.Name, now, u.After)
+		}
+		return nil
+	})
+}
+
+// Set is `ip link set BOND type bond mode M miimon N ...`: changes only
+// the given options. Changing the mode needs a bond without slaves (as
+// the kernel does); a bond that is up is taken down around it and back up.
+func Set(s *tx.Session, name string, o Options) error {
+	if err := Supported(); err != nil {
+		return err
+	}
+	b, err := getBond(s.Target, name)
+	if err != nil {
+		return err
+	}
+	before := readConfig(s.Target, b)
+	if err := o.validate(before.Mode); err != nil {
+		return err
+	}
+	after := before.apply(o)
+	if after.Mode != before.Mode {
+		if in, err := link.Get(s.Target, name); err == nil && len(in.Slaves) > 0 {
+			return fmt.Errorf("cannot change the mode of %s while it has slaves %v: remove them first", name, in.Slaves)
+		}
+		if after.Mode != "802.3ad" {
+			after.LacpRate = "" // the kernel reports lacp_rate in 802.3ad only
+		} else if after.LacpRate == "" {
+			after.LacpRate = "slow"
+		}
+		if !usesPrimary(after.Mode) {
+			after.Primary = ""
+		}
+	}
+	if err := checkDelays(after); err != nil {
+		return err
+	}
+	if o.Primary != nil && *o.Primary != "" {
+		in, err := link.Get(s.Target, *o.Primary)
+		if err != nil {
+			return fmt.Errorf("primary %s: %w", *o.Primary, err)
+		}
+		if in.Master != name {
+			return fmt.Errorf("primary %s is not a slave of %s", *o.Primary, name)
+		}
+	}
+	if after == before {
+		return nil
+	}
+	return s.Apply(tx.Change{Kind: "bond.set", Obj: "bond:" + name, Desc: fmt.Sprintf("set bond %s %s", name, o),
+		Undo: setUndo{Name: name, Before: before, After: after}, Apply: func() error { return writeConfig(s.Target, name, after) }})
+}
