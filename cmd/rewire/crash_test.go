@@ -25,9 +25,9 @@ import (
 // names: the host namespace (eth0 52:54:00:aa:bb:cc, 10.0.0.111/24,
 // default via 10.0.0.1) joined by a veth to a LAN namespace holding the
 // gateway. rewire runs inside the host namespace, as on a real host.
-func crashHost(t *testing.T) *target.Target {
+func crashHost(t *testing.T) (host, lan *target.Target) {
 	t.Helper()
-	host, lan := nstest.New(t), nstest.New(t)
+	host, lan = nstest.New(t), nstest.New(t)
 	for _, tg := range []*target.Target{host, lan} {
 		// No IPv6 duplicate address detection: its timer changes address
 		// flags under a state comparison.
@@ -55,7 +55,7 @@ func crashHost(t *testing.T) *target.Target {
 	}
 	eth0, _ := hh.LinkByName("eth0")
 	check(t, hh.RouteAdd(&netlink.Route{LinkIndex: eth0.Attrs().Index, Gw: net.ParseIP("10.0.0.1")}))
-	return host
+	return host, lan
 }
 
 func check(t *testing.T, err error) {
@@ -180,7 +180,7 @@ func TestCrashAtEveryRecord(t *testing.T) {
 	for _, recipe := range kernelRecipes(t) {
 		rel, _ := filepath.Rel("../..", recipe)
 		t.Run(filepath.Base(recipe), func(t *testing.T) {
-			host := crashHost(t)
+			host, _ := crashHost(t)
 			dir := t.TempDir()
 			base := []string{"PATH=" + os.Getenv("PATH"), "REWIRE_STATE_DIR=" + dir}
 			before := fullState(t, host)
