@@ -65,9 +65,9 @@ type Rule struct {
 	Family Family `json:"family"`
 	Table  string `json:"table"`
 	Chain  string `json:"chain"`
-	Spec   string `json:"spec"`             // everything after `-A CHAIN `
-	First  bool   `json:"first,omitempty"`  // inserted at the top of the chain, not appended
-	Pos    int    `json:"pos,omitempty"`    // 1-based position, for re-inserting a removed rule
+	Spec   string `json:"spec"`            // everything after `-A CHAIN `
+	First  bool   `json:"first,omitempty"` // inserted at the top of the chain, not appended
+	Pos    int    `json:"pos,omitempty"`   // 1-based position, for re-inserting a removed rule
 }
 
 // Line is the rule as iptables-save prints it.
