@@ -101,6 +101,9 @@ func AddSlave(s *tx.Session, bond, slave string) error {
 	if err != nil || in.Master == bond {
 		return err
 	}
+	if err := takeFirstSlaveMAC(s, bond, in); err != nil {
+		return err
+	}
 	u := slaveUndo{Bond: bond, Before: link.State{Name: in.Name, Up: in.Up, MTU: in.MTU, MAC: in.MAC}}
 	if u.Addrs, err = addr.List(s.Target, slave); err != nil {
 		return err
@@ -217,4 +220,20 @@ func RemoveSlave(s *tx.Session, bond, slave string) error {
 			}
 			return nil
 		}})
+}
+
+// takeFirstSlaveMAC gives an empty bond its first slave's MAC as its own
+// journaled change, as the kernel would silently do: the bond's link then
+// looks the way the transaction says it left it, so drift checks and the
+// undo of the bond's other changes stay exact.
+func takeFirstSlaveMAC(s *tx.Session, bond string, slave link.Info) error {
+	b, err := link.Get(s.Target, bond)
+	if err != nil {
+		return err
+	}
+	if len(b.Slaves) > 0 || b.MAC == slave.MAC {
+		return nil
+	}
+	mac := slave.MAC
+	return link.Set(s, bond, link.Settings{MAC: &mac})
 }

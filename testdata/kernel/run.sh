@@ -22,7 +22,8 @@ vm_timeout=${REWIRE_KERNEL_TIMEOUT:-600}
 packages=(./bindings/bond ./bindings/vlan ./bindings/bond/kerneltest)
 
 # Modules the tests use; their dependencies come along through modules.dep.
-modules=(bonding dummy 8021q bridge veth 9p 9pnet_virtio virtio_pci)
+# xfrm_user and nfnetlink: a netlink handle opens those families too.
+modules=(bonding dummy 8021q bridge veth 9p 9pnet_virtio virtio_pci xfrm_user nfnetlink)
 
 log() { echo "kernel-vm: $*" >&2; }
 

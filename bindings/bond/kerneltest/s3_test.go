@@ -76,10 +76,7 @@ func TestBondThenBridge(t *testing.T) {
 	}
 	must(t, lh.LinkSetUp(p))
 
-	rep, err := h.store.RollbackCommitted(res.TxID, false, nil)
-	if err != nil || rep.Err() != nil {
-		t.Fatalf("rollback: %v %v", err, rep.Err())
-	}
+	rollback(t, h, res.TxID)
 	if after := h.snapshot(t); after != before {
 		t.Fatalf("state after rollback differs:\nbefore %s\nafter  %s", before, after)
 	}
@@ -148,10 +145,7 @@ func TestVLANOnBondUnderBridge(t *testing.T) {
 	if strings.TrimSpace(out) != "bond1.100\tbond1\t100\tbond1.100" {
 		t.Fatalf("got %q", out)
 	}
-	rep, err := h.store.RollbackCommitted(res.TxID, false, nil)
-	if err != nil || rep.Err() != nil {
-		t.Fatalf("rollback: %v %v", err, rep.Err())
-	}
+	rollback(t, h, res.TxID)
 	if after := h.snapshot(t); after != before {
 		t.Fatalf("state after rollback differs:\nbefore %s\nafter  %s", before, after)
 	}
@@ -191,5 +185,16 @@ func TestBadInput(t *testing.T) {
 				t.Fatalf("bad input changed the host:\nbefore %s\nafter  %s", before, after)
 			}
 		})
+	}
+}
+
+func rollback(t *testing.T, h *s3Host, id string) {
+	t.Helper()
+	rep, err := h.store.RollbackCommitted(id, false, nil)
+	if err != nil {
+		t.Fatalf("rollback: %v", err)
+	}
+	if err := rep.Err(); err != nil {
+		t.Fatalf("rollback: %v", err)
 	}
 }
