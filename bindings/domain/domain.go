@@ -1,0 +1,160 @@
+// Package domain reads and changes libvirt guests (`virsh list`, `dumpxml`,
+// `domiflist`, `update-device`, `attach-device`, `define`, `start` ...),
+// editing domain XML as libvirtxml structs, every change journaled with
+// the prior persistent XML and the prior live device so rollback restores both.
+package domain
+
+import (
+	"fmt"
+	"sort"
+
+	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
+
+	"rewire/bindings/target"
+	"rewire/bindings/virtnet"
+	"rewire/lua/engine"
+)
+
+// Summary is one guest as `virsh list --all --autostart` shows it.
+type Summary struct {
+	Name      string `json:"name"`
+	State     string `json:"state"`
+	Autostart bool   `json:"autostart"`
+}
+
+// Info is one guest as `virsh dominfo` shows it.
+type Info struct {
+	Summary
+	UUID       string `json:"uuid"`
+	Persistent bool   `json:"persistent"`
+	NICs       int    `json:"nics"`
+}
+
+var stateNames = map[libvirt.DomainState]string{
+	libvirt.DOMAIN_NOSTATE: "nostate", libvirt.DOMAIN_RUNNING: "running", libvirt.DOMAIN_BLOCKED: "blocked",
+	libvirt.DOMAIN_PAUSED: "paused", libvirt.DOMAIN_SHUTDOWN: "shutdown", libvirt.DOMAIN_SHUTOFF: "shutoff",
+	libvirt.DOMAIN_CRASHED: "crashed", libvirt.DOMAIN_PMSUSPENDED: "pmsuspended",
+}
+
+// List is `virsh list --all`, ordered by name.
+func List(tg *target.Target) ([]Summary, error) {
+	c, err := virtnet.Connect(tg)
+	if err != nil {
+		return nil, err
+	}
+	doms, err := c.ListAllDomains(0)
+	if err != nil {
+		return nil, virtnet.Err(err)
+	}
+	out := make([]Summary, 0, len(doms))
+	for i := range doms {
+		in, err := describe(&doms[i])
+		doms[i].Free()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, in.Summary)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Get is `virsh dominfo NAME`.
+func Get(tg *target.Target, name string) (Info, error) {
+	d, err := Lookup(tg, name)
+	if err != nil {
+		return Info{}, err
+	}
+	defer d.Free()
+	return describe(d)
+}
+
+// Lookup finds a guest by name; the caller frees it.
+func Lookup(tg *target.Target, name string) (*libvirt.Domain, error) {
+	c, err := virtnet.Connect(tg)
+	if err != nil {
+		return nil, err
+	}
+	d, err := c.LookupDomainByName(name)
+	if err != nil {
+		return nil, virtnet.Err(err)
+	}
+	return d, nil
+}
+
+func describe(d *libvirt.Domain) (Info, error) {
+	var in Info
+	var err error
+	if in.Name, err = d.GetName(); err != nil {
+		return in, virtnet.Err(err)
+	}
+	in.UUID, _ = d.GetUUIDString()
+	st, _, err := d.GetState()
+	if err != nil {
+		return in, virtnet.Err(err)
+	}
+	in.State = stateNames[st]
+	in.Autostart, _ = d.GetAutostart()
+	in.Persistent, _ = d.IsPersistent()
+	def, err := liveDef(d)
+	if err != nil {
+		return in, err
+	}
+	in.NICs = len(def.Devices.Interfaces)
+	return in, nil
+}
+
+// XML is `virsh dumpxml NAME` (inactive: `--inactive`).
+func XML(tg *target.Target, name string, inactive bool) (string, error) {
+	d, err := Lookup(tg, name)
+	if err != nil {
+		return "", err
+	}
+	defer d.Free()
+	var flags libvirt.DomainXMLFlags
+	if inactive {
+		flags = libvirt.DOMAIN_XML_INACTIVE
+	}
+	x, err := d.GetXMLDesc(flags)
+	return x, virtnet.Err(err)
+}
+
+// liveDef parses the guest's current XML (live when it runs).
+func liveDef(d *libvirt.Domain) (*libvirtxml.Domain, error) {
+	return parseDesc(d, 0)
+}
+
+// configDef parses the guest's persistent XML.
+func configDef(d *libvirt.Domain) (*libvirtxml.Domain, error) {
+	return parseDesc(d, libvirt.DOMAIN_XML_INACTIVE)
+}
+
+func parseDesc(d *libvirt.Domain, flags libvirt.DomainXMLFlags) (*libvirtxml.Domain, error) {
+	x, err := d.GetXMLDesc(flags)
+	if err != nil {
+		return nil, virtnet.Err(err)
+	}
+	def := &libvirtxml.Domain{}
+	if err := def.Unmarshal(x); err != nil {
+		return nil, fmt.Errorf("domain XML: %w", err)
+	}
+	if def.Devices == nil {
+		def.Devices = &libvirtxml.DomainDeviceList{}
+	}
+	return def, nil
+}
+
+// status is whether a guest runs and has a persistent definition.
+type status struct{ active, persistent bool }
+
+func statusOf(d *libvirt.Domain) status {
+	a, _ := d.IsActive()
+	p, _ := d.IsPersistent()
+	return status{a, p}
+}
+
+// isNotFound reports whether err says the guest does not exist.
+func isNotFound(err error) bool {
+	return err != nil && engine.KindOf(err) == engine.KindNotFound
+}

@@ -1,0 +1,265 @@
+package domain
+
+import (
+	"fmt"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"rewire/bindings/tx"
+	"rewire/lua/conv"
+	"rewire/lua/engine"
+)
+
+// Columns is the order `print(domain.list())` lays the records out in.
+var Columns = []string{"name", "state", "autostart"}
+
+// NICColumns is the order of `print(dom:interfaces())`, like `virsh domiflist`.
+var NICColumns = []string{"dev", "type", "source", "model", "mac", "pci", "ip"}
+
+// typeName is the metatable of domain objects (and of domain.list() rows,
+// so `for _, d in ipairs(domain.list()) do d:interfaces() end` works).
+const typeName = "domain"
+
+// Module is the `domain` Lua module (libvirt guests).
+func Module(s *tx.Session) engine.Module {
+	byName := func(op string, f func(string) error) lua.LGFunction {
+		return func(L *lua.LState) int {
+			name := L.CheckString(1)
+			if err := f(name); err != nil {
+				return engine.Raise(L, op, name, err)
+			}
+			return 0
+		}
+	}
+	return engine.Module{
+		Name: "domain",
+		Doc:  "libvirt guests (virsh): list, get, define, start/shutdown/destroy; NICs: inspect, re-point, hot-plug.",
+		Funcs: []engine.Func{
+			{Name: "list", Returns: "{ {name=, state=, autostart=} }",
+				Doc: "Every guest, like `virsh list --all`; each row also has the domain object methods (row:interfaces()).", Fn: func(L *lua.LState) int {
+					all, err := List(s.Target)
+					if err != nil {
+						return engine.Raise(L, "domain.list", "", err)
+					}
+					rows := engine.Records(L, all, Columns)
+					mt := L.GetTypeMetatable(typeName)
+					for i := 1; i <= rows.Len(); i++ {
+						L.SetMetatable(rows.RawGetInt(i), mt)
+					}
+					L.Push(rows)
+					return 1
+				}},
+			{Name: "get", Args: "name", Returns: "domain object",
+				Doc: "One guest as an object with :xml(), :state(), :interfaces(), :set_interface() ... (`virsh dominfo NAME`).", Fn: func(L *lua.LState) int {
+					name := L.CheckString(1)
+					if _, err := Get(s.Target, name); err != nil {
+						return engine.Raise(L, "domain.get", name, err)
+					}
+					L.Push(newObject(L, name))
+					return 1
+				}},
+			{Name: "define", Args: "xml", Returns: "domain object",
+				Doc: "`virsh define`: defines a guest or redefines one of the same name (its UUID kept); rollback restores the old definition.", Fn: func(L *lua.LState) int {
+					name, err := Define(s, L.CheckString(1))
+					if err != nil {
+						return engine.Raise(L, "domain.define", name, err)
+					}
+					L.Push(newObject(L, name))
+					return 1
+				}},
+			{Name: "undefine", Args: "name", Doc: "`virsh undefine`: removes the definition (a running guest keeps running).",
+				Fn: byName("domain.undefine", func(n string) error { return Undefine(s, n) })},
+			{Name: "start", Args: "name", Doc: "`virsh start`; rollback destroys it again.",
+				Fn: byName("domain.start", func(n string) error { return Start(s, n) })},
+			{Name: "shutdown", Args: "name", Doc: "`virsh shutdown`: asks the guest OS to power off; rollback starts it.",
+				Fn: byName("domain.shutdown", func(n string) error { return Shutdown(s, n) })},
+			{Name: "destroy", Args: "name", Doc: "`virsh destroy`: pulls the plug of a persistent guest; rollback starts it.",
+				Fn: byName("domain.destroy", func(n string) error { return Destroy(s, n) })},
+		},
+		Types: []engine.Type{{
+			Name: typeName,
+			Doc:  "A libvirt guest, from domain.get(name) or a domain.list() row.",
+			Methods: []engine.Func{
+				{Name: "name", Returns: "string", Doc: "The guest's name.", Fn: func(L *lua.LState) int {
+					L.Push(lua.LString(self(L)))
+					return 1
+				}},
+				{Name: "xml", Args: "[{inactive=bool}]", Returns: "string", Doc: "`virsh dumpxml [--inactive]`.", Fn: func(L *lua.LState) int {
+					name := self(L)
+					o := conv.OptsAt(L, 2)
+					inactive := o.Bool("inactive", false)
+					x, err := "", o.Err()
+					if err == nil {
+						x, err = XML(s.Target, name, inactive)
+					}
+					if err != nil {
+						return engine.Raise(L, "domain:xml", name, err)
+					}
+					L.Push(lua.LString(x))
+					return 1
+				}},
+				{Name: "state", Returns: "string", Doc: "`virsh domstate`: running, paused, shutoff, ...", Fn: func(L *lua.LState) int {
+					name := self(L)
+					in, err := Get(s.Target, name)
+					if err != nil {
+						return engine.Raise(L, "domain:state", name, err)
+					}
+					L.Push(lua.LString(in.State))
+					return 1
+				}},
+				{Name: "info", Returns: "{name=, uuid=, state=, autostart=, persistent=, nics=}", Doc: "`virsh dominfo`.", Fn: func(L *lua.LState) int {
+					name := self(L)
+					in, err := Get(s.Target, name)
+					if err != nil {
+						return engine.Raise(L, "domain:info", name, err)
+					}
+					L.Push(conv.ToLua(L, in))
+					return 1
+				}},
+				{Name: "interfaces", Returns: "{ {dev=, type=, source=, model=, mac=, pci=, ip=} }",
+					Doc: "`virsh domiflist` (live while running) with each NIC's PCI address and its DHCP-leased IPv4 (by MAC).", Fn: func(L *lua.LState) int {
+						name := self(L)
+						nics, err := Interfaces(s.Target, name)
+						if err != nil {
+							return engine.Raise(L, "domain:interfaces", name, err)
+						}
+						L.Push(engine.Records(L, nics, NICColumns))
+						return 1
+					}},
+				{Name: "set_interface", Args: "mac, {type=network|bridge, source=, model=}, [{live=bool, config=bool}]",
+					Doc: "Re-points the NIC with that MAC (update-device --live and/or define --config; default: live if running, config if persistent), keeping MAC, model, PCI address and the rest. Refuses a bridge missing on the host.", Fn: func(L *lua.LState) int {
+						name, mac := self(L), L.CheckString(2)
+						src, err := sourceAt(L, 3, false)
+						sc, err2 := scopeAt(L, 4)
+						if err == nil {
+							err = err2
+						}
+						if err == nil {
+							err = SetInterface(s, name, mac, src, sc)
+						}
+						if err != nil {
+							return engine.Raise(L, "domain:set_interface", name+" "+mac, err)
+						}
+						return 0
+					}},
+				{Name: "attach_interface", Args: "{type=network|bridge, source=, model=, mac=}, [{live=bool, config=bool}]", Returns: "mac",
+					Doc: "`virsh attach-interface`: hot-plugs a NIC (a 52:54:00 MAC is made when none is given) and returns its MAC.", Fn: func(L *lua.LState) int {
+						name := self(L)
+						src, err := sourceAt(L, 2, true)
+						sc, err2 := scopeAt(L, 3)
+						if err == nil {
+							err = err2
+						}
+						mac := ""
+						if err == nil {
+							mac, err = AttachInterface(s, name, src, macOpt(L, 2), sc)
+						}
+						if err != nil {
+							return engine.Raise(L, "domain:attach_interface", name, err)
+						}
+						L.Push(lua.LString(mac))
+						return 1
+					}},
+				{Name: "detach_interface", Args: "mac, [{live=bool, config=bool}]",
+					Doc: "`virsh detach-interface --mac`: unplugs the NIC; rollback plugs the same device back.", Fn: func(L *lua.LState) int {
+						name, mac := self(L), L.CheckString(2)
+						sc, err := scopeAt(L, 3)
+						if err == nil {
+							err = DetachInterface(s, name, mac, sc)
+						}
+						if err != nil {
+							return engine.Raise(L, "domain:detach_interface", name+" "+mac, err)
+						}
+						return 0
+					}},
+				{Name: "start", Doc: "`virsh start`.", Fn: func(L *lua.LState) int {
+					name := self(L)
+					if err := Start(s, name); err != nil {
+						return engine.Raise(L, "domain:start", name, err)
+					}
+					return 0
+				}},
+				{Name: "shutdown", Doc: "`virsh shutdown`.", Fn: func(L *lua.LState) int {
+					name := self(L)
+					if err := Shutdown(s, name); err != nil {
+						return engine.Raise(L, "domain:shutdown", name, err)
+					}
+					return 0
+				}},
+				{Name: "destroy", Doc: "`virsh destroy`.", Fn: func(L *lua.LState) int {
+					name := self(L)
+					if err := Destroy(s, name); err != nil {
+						return engine.Raise(L, "domain:destroy", name, err)
+					}
+					return 0
+				}},
+			},
+			ToString: func(L *lua.LState) int {
+				name := self(L)
+				in, err := Get(s.Target, name)
+				if err != nil {
+					L.Push(lua.LString(fmt.Sprintf("<domain %s: %v>", name, err)))
+					return 1
+				}
+				plural := "s"
+				if in.NICs == 1 {
+					plural = ""
+				}
+				L.Push(lua.LString(fmt.Sprintf("<domain %s %s, %d nic%s>", in.Name, in.State, in.NICs, plural)))
+				return 1
+			},
+		}},
+	}
+}
+
+func newObject(L *lua.LState, name string) *lua.LUserData {
+	ud := L.NewUserData()
+	ud.Value = name
+	L.SetMetatable(ud, L.GetTypeMetatable(typeName))
+	return ud
+}
+
+// self is the guest a method is called on: a domain object, or a
+// domain.list() row (its name field).
+func self(L *lua.LState) string {
+	switch v := L.Get(1).(type) {
+	case *lua.LUserData:
+		if name, ok := v.Value.(string); ok {
+			return name
+		}
+	case *lua.LTable:
+		if name, ok := v.RawGetString("name").(lua.LString); ok {
+			return string(name)
+		}
+	}
+	L.ArgError(1, "domain object expected (call methods with ':', e.g. dom:interfaces())")
+	return ""
+}
+
+func sourceAt(L *lua.LState, n int, withMAC bool) (Source, error) {
+	if _, ok := L.Get(n).(*lua.LTable); !ok {
+		return Source{}, engine.Invalid("argument %d: want {type=, source=}", n)
+	}
+	o := conv.OptsAt(L, n)
+	src := Source{Type: o.String("type", ""), Source: o.String("source", ""), Model: o.String("model", "")}
+	if withMAC {
+		o.String("mac", "")
+	}
+	if err := o.Err(); err != nil {
+		return src, engine.Invalid("%v", err)
+	}
+	return src, nil
+}
+
+func macOpt(L *lua.LState, n int) string {
+	return lua.LVAsString(L.CheckTable(n).RawGetString("mac"))
+}
+
+func scopeAt(L *lua.LState, n int) (Scope, error) {
+	o := conv.OptsAt(L, n)
+	sc := Scope{Live: o.Bool("live", false), Config: o.Bool("config", false)}
+	if err := o.Err(); err != nil {
+		return sc, engine.Invalid("%v", err)
+	}
+	return sc, nil
+}

@@ -1,0 +1,108 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+
+	"libvirt.org/go/libvirt"
+
+	"rewire/bindings/target"
+	"rewire/bindings/virtnet"
+)
+
+// NIC is one guest interface as `virsh domiflist` shows it, with the PCI
+// address and the IPv4 addresses its DHCP leases give its MAC.
+type NIC struct {
+	Dev    string `json:"dev"` // host tap (vnetN) while the guest runs
+	Type   string `json:"type"`
+	Source string `json:"source"`
+	Model  string `json:"model"`
+	MAC    string `json:"mac"`
+	PCI    string `json:"pci,omitempty"` // 0000:00:03.0
+	IP     string `json:"ip,omitempty"`  // from DHCP leases, by MAC
+}
+
+// Interfaces is `virsh domiflist NAME` (live when the guest runs) plus
+// `virsh domifaddr NAME --source lease`.
+func Interfaces(tg *target.Target, name string) ([]NIC, error) {
+	d, err := Lookup(tg, name)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Free()
+	def, err := liveDef(d)
+	if err != nil {
+		return nil, err
+	}
+	ips := leasedIPs(tg, d)
+	out := make([]NIC, 0, len(def.Devices.Interfaces))
+	for i := range def.Devices.Interfaces {
+		n := &def.Devices.Interfaces[i]
+		nic := NIC{Type: NICType(n), Source: NICSource(n)}
+		if n.Target != nil {
+			nic.Dev = n.Target.Dev
+		}
+		if n.Model != nil {
+			nic.Model = n.Model.Type
+		}
+		if n.MAC != nil {
+			nic.MAC = strings.ToLower(n.MAC.Address)
+		}
+		if a := n.Address; a != nil && a.PCI != nil && a.PCI.Slot != nil {
+			nic.PCI = fmt.Sprintf("%04x:%02x:%02x.%x", val(a.PCI.Domain), val(a.PCI.Bus), *a.PCI.Slot, val(a.PCI.Function))
+		}
+		nic.IP = strings.Join(ips[nic.MAC], ",")
+		out = append(out, nic)
+	}
+	return out, nil
+}
+
+func val(p *uint) uint {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// leasedIPs maps each MAC of a running guest to its leased IPv4
+// addresses: libvirt's own lease lookup, then the leases of every
+// network (which also covers a NIC whose XML no longer names it).
+// Lookups that fail (a stopped guest, a driver without leases) give none.
+func leasedIPs(tg *target.Target, d *libvirt.Domain) map[string][]string {
+	out := map[string][]string{}
+	add := func(mac, ip string) {
+		mac = strings.ToLower(mac)
+		for _, have := range out[mac] {
+			if have == ip {
+				return
+			}
+		}
+		out[mac] = append(out[mac], ip)
+	}
+	if !statusOf(d).active {
+		return out
+	}
+	if ifs, err := d.ListAllInterfaceAddresses(libvirt.DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE); err == nil {
+		for _, i := range ifs {
+			for _, a := range i.Addrs {
+				if a.Type == libvirt.IP_ADDR_TYPE_IPV4 {
+					add(i.Hwaddr, a.Addr)
+				}
+			}
+		}
+	}
+	if nets, err := virtnet.List(tg); err == nil {
+		for _, n := range nets {
+			if !n.Active {
+				continue
+			}
+			ls, _ := virtnet.Leases(tg, n.Name)
+			for _, l := range ls {
+				if !strings.Contains(l.IP, ":") {
+					add(l.MAC, l.IP)
+				}
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,183 @@
+package domain
+
+import (
+	"fmt"
+
+	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
+
+	"rewire/bindings/target"
+	"rewire/bindings/tx"
+	"rewire/bindings/virtnet"
+)
+
+// Scope says where a NIC change applies: the running guest (live), its
+// persistent definition (config), or both — virsh's --live / --config.
+type Scope struct {
+	Live   bool `json:"live"`
+	Config bool `json:"config"`
+}
+
+// resolve fills an unset scope the way a user expects: live if the guest
+// runs, config if it is persistent. It refuses live on a stopped guest.
+func (sc Scope) resolve(name string, st status) (Scope, error) {
+	if !sc.Live && !sc.Config {
+		return Scope{Live: st.active, Config: st.persistent}, nil
+	}
+	if sc.Live && !st.active {
+		return sc, fmt.Errorf("domain %s is not running: a live change needs a running guest (use config=true)", name)
+	}
+	if sc.Config && !st.persistent {
+		return sc, fmt.Errorf("domain %s is transient: it has no persistent config", name)
+	}
+	return sc, nil
+}
+
+func (sc Scope) String() string {
+	switch {
+	case sc.Live && sc.Config:
+		return "live, config"
+	case sc.Live:
+		return "live"
+	}
+	return "config"
+}
+
+// nicUndo is the prior state of one NIC of one guest: its persistent
+// domain XML (when config was touched) and its live device XML (when live
+// was touched; "" = the NIC was not plugged in). After is the NIC's
+// type/source the change left, for drift ("" type = removed).
+type nicUndo struct {
+	Domain      string `json:"domain"`
+	MAC         string `json:"mac"`
+	Config      string `json:"config,omitempty"`
+	LiveTouched bool   `json:"live_touched,omitempty"`
+	Live        string `json:"live,omitempty"`
+	After       Source `json:"after"`
+}
+
+func init() {
+	tx.RegisterFunc("domain.nic", restoreNIC, driftNIC)
+}
+
+// restoreNIC brings the NIC back to u: the live device re-plugged,
+// re-pointed or unplugged as it was, then the old persistent XML
+// redefined. Each half does nothing if already so.
+func restoreNIC(tg *target.Target, u nicUndo) error {
+	d, err := Lookup(tg, u.Domain)
+	if err != nil {
+		if isNotFound(err) {
+			return nil // the guest is gone: nothing of it to restore
+		}
+		return err
+	}
+	defer d.Free()
+	if u.LiveTouched && statusOf(d).active {
+		if err := setLiveNIC(d, u.MAC, u.Live); err != nil {
+			return fmt.Errorf("domain %s NIC %s live: %w", u.Domain, u.MAC, err)
+		}
+	}
+	if u.Config != "" {
+		c, err := virtnet.Connect(tg)
+		if err != nil {
+			return err
+		}
+		nd, err := c.DomainDefineXML(u.Config)
+		if err != nil {
+			return fmt.Errorf("domain %s: redefine: %w", u.Domain, virtnet.Err(err))
+		}
+		nd.Free()
+	}
+	return nil
+}
+
+// setLiveNIC makes the running guest's NIC with mac be want (device XML,
+// "" = absent): update-device, attach-device or detach-device.
+func setLiveNIC(d *libvirt.Domain, mac, want string) error {
+	def, err := liveDef(d)
+	if err != nil {
+		return err
+	}
+	cur := FindNIC(def, mac)
+	switch {
+	case want == "" && cur == nil:
+		return nil
+	case want == "":
+		x, err := deviceXML(*cur)
+		if err != nil {
+			return err
+		}
+		return virtnet.Err(d.DetachDeviceFlags(x, libvirt.DOMAIN_DEVICE_MODIFY_LIVE))
+	case cur == nil:
+		return virtnet.Err(d.AttachDeviceFlags(want, libvirt.DOMAIN_DEVICE_MODIFY_LIVE))
+	}
+	var w libvirtxml.DomainInterface
+	if err := w.Unmarshal(want); err != nil {
+		return err
+	}
+	if NICType(cur) == NICType(&w) && NICSource(cur) == NICSource(&w) {
+		return nil
+	}
+	return virtnet.Err(d.UpdateDeviceFlags(want, libvirt.DOMAIN_DEVICE_MODIFY_LIVE))
+}
+
+// driftNIC reports whether the NIC is no longer as the change left it.
+func driftNIC(tg *target.Target, u nicUndo) error {
+	d, err := Lookup(tg, u.Domain)
+	if err != nil {
+		return err
+	}
+	defer d.Free()
+	check := func(where string, def *libvirtxml.Domain) error {
+		n := FindNIC(def, u.MAC)
+		got := Source{}
+		if n != nil {
+			got = Source{Type: NICType(n), Source: NICSource(n)}
+		}
+		if got.Type != u.After.Type || got.Source != u.After.Source {
+			return fmt.Errorf("domain %s NIC %s (%s) is %q, the transaction left %q", u.Domain, u.MAC, where, got, u.After)
+		}
+		return nil
+	}
+	if u.Config != "" {
+		def, err := configDef(d)
+		if err != nil {
+			return err
+		}
+		if err := check("config", def); err != nil {
+			return err
+		}
+	}
+	if u.LiveTouched && statusOf(d).active {
+		def, err := liveDef(d)
+		if err != nil {
+			return err
+		}
+		return check("live", def)
+	}
+	return nil
+}
+
+// captureNIC reads what a NIC change needs to undo itself, for scope sc.
+func captureNIC(d *libvirt.Domain, name, mac string, sc Scope) (nicUndo, error) {
+	u := nicUndo{Domain: name, MAC: mac, LiveTouched: sc.Live}
+	if sc.Config {
+		x, err := d.GetXMLDesc(libvirt.DOMAIN_XML_INACTIVE | libvirt.DOMAIN_XML_SECURE)
+		if err != nil {
+			return u, virtnet.Err(err)
+		}
+		u.Config = x
+	}
+	if sc.Live {
+		def, err := liveDef(d)
+		if err != nil {
+			return u, err
+		}
+		if n := FindNIC(def, mac); n != nil {
+			if u.Live, err = deviceXML(*n); err != nil {
+				return u, err
+			}
+		}
+	}
+	return u, nil
+}

@@ -1,0 +1,105 @@
+package virtnet
+
+import (
+	lua "github.com/yuin/gopher-lua"
+
+	"rewire/bindings/tx"
+	"rewire/lua/conv"
+	"rewire/lua/engine"
+)
+
+// Columns is the order `print(network.list())` lays the records out in.
+var Columns = []string{"name", "active", "autostart", "bridge", "forward"}
+
+// LeaseColumns is the order of `print(network.leases(name))`.
+var LeaseColumns = []string{"mac", "ip", "prefix", "hostname", "expiry", "iface"}
+
+// Module is the `network` Lua module (libvirt networks).
+func Module(s *tx.Session) engine.Module {
+	name1 := func(L *lua.LState, op string, f func(string) error) int {
+		name := L.CheckString(1)
+		if err := f(name); err != nil {
+			return engine.Raise(L, op, name, err)
+		}
+		return 0
+	}
+	return engine.Module{
+		Name: "network",
+		Doc:  "libvirt networks (virsh net-*): list, get, define, start, DHCP reservations and leases.",
+		Funcs: []engine.Func{
+			{Name: "list", Returns: "{ {name=, active=, autostart=, bridge=, forward=} }",
+				Doc: "Every libvirt network, like `virsh net-list --all`.", Fn: func(L *lua.LState) int {
+					all, err := List(s.Target)
+					if err != nil {
+						return engine.Raise(L, "network.list", "", err)
+					}
+					L.Push(engine.Records(L, all, Columns))
+					return 1
+				}},
+			{Name: "get", Args: "name", Returns: "{name=, uuid=, active=, autostart=, persistent=, bridge=, forward=, ips={ {address=, prefix=, ranges=, hosts=} }, xml=}",
+				Doc: "One network, like `virsh net-info` with `net-dumpxml` parsed; forward is nat, route, bridge, ... or none (isolated).", Fn: func(L *lua.LState) int {
+					name := L.CheckString(1)
+					in, err := Get(s.Target, name)
+					if err != nil {
+						return engine.Raise(L, "network.get", name, err)
+					}
+					L.Push(conv.ToLua(L, in))
+					return 1
+				}},
+			{Name: "define", Args: "xml", Returns: "name",
+				Doc: "`virsh net-define`: defines a network or redefines one of the same name (keeping its UUID); rollback restores the old definition.", Fn: func(L *lua.LState) int {
+					name, err := Define(s, L.CheckString(1))
+					if err != nil {
+						return engine.Raise(L, "network.define", name, err)
+					}
+					L.Push(lua.LString(name))
+					return 1
+				}},
+			{Name: "undefine", Args: "name", Doc: "`virsh net-undefine`: removes the definition (a running network keeps running).", Fn: func(L *lua.LState) int {
+				return name1(L, "network.undefine", func(n string) error { return Undefine(s, n) })
+			}},
+			{Name: "start", Args: "name", Doc: "`virsh net-start`: brings the network's bridge, DHCP and firewall rules up.", Fn: func(L *lua.LState) int {
+				return name1(L, "network.start", func(n string) error { return Start(s, n) })
+			}},
+			{Name: "destroy", Args: "name", Doc: "`virsh net-destroy`: stops a persistent network.", Fn: func(L *lua.LState) int {
+				return name1(L, "network.destroy", func(n string) error { return Destroy(s, n) })
+			}},
+			{Name: "set_autostart", Args: "name, bool", Doc: "`virsh net-autostart [--disable]`.", Fn: func(L *lua.LState) int {
+				on := L.CheckBool(2)
+				return name1(L, "network.set_autostart", func(n string) error { return SetAutostart(s, n, on) })
+			}},
+			{Name: "dhcp_host_add", Args: "name, {mac=, ip=, name=}",
+				Doc: "`virsh net-update NAME add ip-dhcp-host --live --config`: a static DHCP reservation.", Fn: func(L *lua.LState) int {
+					name := L.CheckString(1)
+					o := conv.OptsAt(L, 2)
+					h := Host{MAC: o.String("mac", ""), IP: o.String("ip", ""), Name: o.String("name", "")}
+					err := o.Err()
+					if err == nil {
+						err = DHCPHostAdd(s, name, h)
+					}
+					if err != nil {
+						return engine.Raise(L, "network.dhcp_host_add", name+" "+h.MAC, err)
+					}
+					return 0
+				}},
+			{Name: "dhcp_host_remove", Args: "name, mac",
+				Doc: "`virsh net-update NAME delete ip-dhcp-host --live --config`: drops the reservation of a MAC.", Fn: func(L *lua.LState) int {
+					name, mac := L.CheckString(1), L.CheckString(2)
+					if err := DHCPHostRemove(s, name, mac); err != nil {
+						return engine.Raise(L, "network.dhcp_host_remove", name+" "+mac, err)
+					}
+					return 0
+				}},
+			{Name: "leases", Args: "name", Returns: "{ {mac=, ip=, prefix=, hostname=, expiry=, iface=} }",
+				Doc: "`virsh net-dhcp-leases NAME`.", Fn: func(L *lua.LState) int {
+					name := L.CheckString(1)
+					ls, err := Leases(s.Target, name)
+					if err != nil {
+						return engine.Raise(L, "network.leases", name, err)
+					}
+					L.Push(engine.Records(L, ls, LeaseColumns))
+					return 1
+				}},
+		},
+	}
+}
