@@ -86,7 +86,9 @@ func must(t *testing.T, err error) {
 	}
 }
 
-func (w *world) session() *tx.Session { return &tx.Session{Store: w.store, Target: w.host, Script: "test"} }
+func (w *world) session() *tx.Session {
+	return &tx.Session{Store: w.store, Target: w.host, Script: "test"}
+}
 
 func (w *world) run(t *testing.T, s *tx.Session) (*tx.Result, string) {
 	t.Helper()
