@@ -217,8 +217,8 @@ func recreate(tg *target.Target, d deleted) error {
 	if _, err := tg.LinkByName(d.Name); err != nil {
 		o := d.Config.Options()
 		o.Primary = nil
-		if d.Config.LacpRate == "" {
-			o.LacpRate = nil
+		if d.Config.Mode != "802.3ad" {
+			o.LacpRate = nil // the kernel takes it in 802.3ad only
 		}
 		if err := add(tg, d.Name, d.Config, o, &d.Link); err != nil {
 			return err

@@ -60,7 +60,8 @@ func nameOfIndex(tg *target.Target, idx int) string {
 	return l.Attrs().Name
 }
 
-// bondAttr is one IFLA_BOND_* attribute; the list is in the order the
+// bondAttr is one IFLA_BOND_* attribute (lacp_rate: the kernel keeps and
+// reports it in every mode but takes it in 802.3ad only); the list is in the order the
 // kernel itself applies them (mode first, miimon before the delays).
 type bondAttr struct {
 	name   string
@@ -93,7 +94,7 @@ var bondAttrs = []bondAttr{
 		}
 		return nl.IFLA_BOND_PRIMARY, nl.Uint32Attr(uint32(idx)), nil
 	}},
-	{"lacp_rate", true, func(c, w Config) bool { return w.LacpRate != "" && c.LacpRate != w.LacpRate }, func(_ *target.Target, w Config) (uint16, []byte, error) {
+	{"lacp_rate", true, func(c, w Config) bool { return w.Mode == "802.3ad" && w.LacpRate != "" && c.LacpRate != w.LacpRate }, func(_ *target.Target, w Config) (uint16, []byte, error) {
 		return nl.IFLA_BOND_AD_LACP_RATE, nl.Uint8Attr(uint8(indexOf(LacpRates, w.LacpRate))), nil
 	}},
 	{"xmit_hash_policy", false, func(c, w Config) bool { return w.XmitHashPolicy != "" && c.XmitHashPolicy != w.XmitHashPolicy },

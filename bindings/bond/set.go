@@ -52,11 +52,6 @@ func Set(s *tx.Session, name string, o Options) error {
 		if in, err := link.Get(s.Target, name); err == nil && len(in.Slaves) > 0 {
 			return fmt.Errorf("cannot change the mode of %s while it has slaves %v: remove them first", name, in.Slaves)
 		}
-		if after.Mode != "802.3ad" {
-			after.LacpRate = "" // the kernel reports lacp_rate in 802.3ad only
-		} else if after.LacpRate == "" {
-			after.LacpRate = "slow"
-		}
 		if !usesPrimary(after.Mode) {
 			after.Primary = ""
 		}

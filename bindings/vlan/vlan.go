@@ -164,6 +164,10 @@ func Create(s *tx.Session, parent string, id int, o Options) error {
 	if err != nil {
 		return fmt.Errorf("parent %s: %w", parent, err)
 	}
+	up := o.Up == nil || *o.Up
+	if up && !p.Up {
+		return fmt.Errorf("parent %s is down, so %s could not come up: bring %s up first, or create it with up=false", parent, name, parent)
+	}
 	if link.Exists(s.Target, name) {
 		return fmt.Errorf("an interface named %s already exists", name)
 	}
@@ -176,7 +180,6 @@ func Create(s *tx.Session, parent string, id int, o Options) error {
 			return fmt.Errorf("VLAN %d on %s already exists as %s", id, parent, v.Name)
 		}
 	}
-	up := o.Up == nil || *o.Up
 	return s.Apply(tx.Change{Kind: "vlan.create", Obj: "link:" + name, Desc: fmt.Sprintf("create vlan %s (id %d on %s)", name, id, parent),
 		Undo: created{Name: name}, Apply: func() error {
 			return add(s.Target, Info{Name: name, Parent: parent, ID: id, MTU: 0, Up: up}, p.Index)
