@@ -87,11 +87,12 @@ func (s *Store) Unlock() {
 	}
 }
 
-// newID makes a sortable transaction id: UTC time plus 4 random hex digits.
+// newID makes a sortable transaction id: UTC time to the microsecond, so
+// two transactions in one second still sort in order, plus 2 random bytes.
 func newID() string {
 	var b [2]byte
 	rand.Read(b[:])
-	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+	return time.Now().UTC().Format("20060102-150405.000000") + "-" + hex.EncodeToString(b[:])
 }
 
 // Resolve turns "last" into the newest transaction's id.

@@ -9,7 +9,10 @@ import (
 	"os/signal"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"rewire/bindings/tx"
+	"rewire/cmd/rewire/internal/guard"
 	"rewire/lua/engine"
 )
 
@@ -23,6 +26,8 @@ func runRun(args []string) int {
 	tf.add(fs)
 	chunk := fs.String("e", "", "run this Lua chunk instead of a file (like lua -e)")
 	wait := fs.Bool("wait", false, "wait for another open transaction instead of failing")
+	confirm := fs.Duration("confirm", 0, "keep the change only if confirmed (Enter, or rewire confirm ID) within this time, e.g. 2m")
+	noGuard := fs.Bool("no-guard", false, "no automatic probes, no automatic confirm-or-revert")
 	rest, err := parseArgs(fs, args, 1)
 	if err != nil {
 		return 2
@@ -49,6 +54,15 @@ func runRun(args []string) int {
 	s.OnUndo = func(r tx.UndoResult) { fmt.Fprintln(os.Stderr, r) }
 	e := engine.New(os.Stdout, allModules(s)...)
 	defer e.Close()
+
+	// The guard looks at the host before anything changes: which admin
+	// sessions come in, which gateways answer.
+	var g *guard.Guard
+	if !*noGuard {
+		g = guard.Before(tg)
+	}
+	self, _ := os.Executable()
+	opts.Commit = guard.Commit(g, guard.CommitOptions{Confirm: *confirm, Self: self, Out: os.Stderr, StdinIsTTY: isTTY(os.Stdin)})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -95,4 +109,9 @@ func txSuffix(id string) string {
 		return ""
 	}
 	return " (transaction " + id + ")"
+}
+
+func isTTY(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
