@@ -5,12 +5,14 @@ package netstack
 
 import (
 	"rewire/bindings/addr"
+	"rewire/bindings/bond"
 	"rewire/bindings/bridge"
 	"rewire/bindings/link"
 	"rewire/bindings/probe"
 	"rewire/bindings/route"
 	"rewire/bindings/sysctl"
 	"rewire/bindings/tx"
+	"rewire/bindings/vlan"
 	"rewire/lua/engine"
 )
 
@@ -24,5 +26,7 @@ func Modules(s *tx.Session) []engine.Module {
 		route.Module(s),
 		sysctl.Module(s),
 		probe.Module(s),
+		bond.Module(s),
+		vlan.Module(s),
 	}
 }
