@@ -3,7 +3,11 @@
 -- wired in, every VM NIC with the address its MAC leased.
 -- Usage: rewire run [--lab] leases.lua [BRIDGE]
 local leases = dnsmasq.leases(arg[1])
-print(leases)
+if #leases == 0 then
+  print("no DHCP leases" .. (arg[1] and (" on " .. arg[1]) or ""))
+else
+  print(leases)
+end
 
 if domain then
   local by_mac = {}

@@ -26,7 +26,7 @@ func Masquerade(s *tx.Session, cidr, out, tag string) (Result, error) {
 	if out != "" {
 		desc += " out " + out
 	}
-	return finish(s, f, desc, tag, masqueradeRules(f, sub, out, tag))
+	return finish(s, f, desc, tag, false, masqueradeRules(f, sub, out, tag))
 }
 
 // Forward is the FORWARD and INPUT set libvirt installs for a NAT bridge
@@ -44,7 +44,7 @@ func Forward(s *tx.Session, bridge, cidr, tag string) (Result, error) {
 	if tag, err = tagFor(s, tag); err != nil {
 		return Result{}, err
 	}
-	return finish(s, f, fmt.Sprintf("forward %s on %s", sub, bridge), tag, forwardRules(f, bridge, sub, tag))
+	return finish(s, f, fmt.Sprintf("forward %s on %s", sub, bridge), tag, true, forwardRules(f, bridge, sub, tag))
 }
 
 // AddPortForward is `iptables -t nat -A PREROUTING [-i IN] -p PROTO --dport
@@ -78,13 +78,13 @@ func AddPortForward(s *tx.Session, pf PortForward) (Result, error) {
 	if pf.In != "" {
 		desc += " in " + pf.In
 	}
-	return finish(s, f, desc, tag, portForwardRules(f, pf, ports, ip, to, tag))
+	return finish(s, f, desc, tag, false, portForwardRules(f, pf, ports, ip, to, tag))
 }
 
-func finish(s *tx.Session, f Family, desc, tag string, rules []Rule) (Result, error) {
+func finish(s *tx.Session, f Family, desc, tag string, bridged bool, rules []Rule) (Result, error) {
 	n, err := addRules(s, f, desc, rules)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Tag: tag, Added: n, Warnings: Warnings(s.Target, f)}, nil
+	return Result{Tag: tag, Added: n, Warnings: Warnings(s.Target, f, bridged)}, nil
 }

@@ -10,6 +10,17 @@ import (
 
 // Module is the `nat` Lua module.
 func Module(s *tx.Session) engine.Module {
+	warned := map[string]bool{} // each warning once per script or REPL session
+	pushResult := func(L *lua.LState, res Result) int {
+		for _, w := range res.Warnings {
+			if !warned[w] {
+				warned[w] = true
+				printLine(L, "warning: "+w)
+			}
+		}
+		L.Push(lua.LString(res.Tag))
+		return 1
+	}
 	return engine.Module{
 		Name: "nat",
 		Doc:  "NAT and forwarding rules for VM networks (iptables): masquerade, forward, port_forward, list, remove.",
@@ -89,17 +100,12 @@ func Module(s *tx.Session) engine.Module {
 	}
 }
 
-// pushResult prints the warnings through the script's print and returns the tag.
-func pushResult(L *lua.LState, res Result) int {
-	if len(res.Warnings) > 0 {
-		if p, ok := L.GetGlobal("print").(*lua.LFunction); ok {
-			for _, w := range res.Warnings {
-				L.Push(p)
-				L.Push(lua.LString("warning: " + w))
-				L.Call(1, 0)
-			}
-		}
+// printLine prints through the script's own print, so the REPL and
+// `rewire run` show it where they show everything else.
+func printLine(L *lua.LState, line string) {
+	if p, ok := L.GetGlobal("print").(*lua.LFunction); ok {
+		L.Push(p)
+		L.Push(lua.LString(line))
+		L.Call(1, 0)
 	}
-	L.Push(lua.LString(res.Tag))
-	return 1
 }

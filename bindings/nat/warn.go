@@ -11,15 +11,18 @@ import (
 func invalid(format string, a ...any) error { return engine.Invalid(format, a...) }
 
 // Warnings names host settings that can defeat NAT rules: a FORWARD policy
-// of DROP (Docker sets it) drops what no ACCEPT lets through, and
-// bridge-nf-call-iptables=1 sends traffic bridged between VMs through
-// FORWARD as well.
-func Warnings(tg *target.Target, f Family) []string {
+// of DROP (Docker sets it) drops what no ACCEPT lets through, and, for a
+// bridge's rules, bridge-nf-call-iptables=1 sends traffic bridged between
+// VMs through FORWARD as well.
+func Warnings(tg *target.Target, f Family, bridged bool) []string {
 	var w []string
 	if rs, err := load(tg, f); err == nil {
 		if t := rs.Tables["filter"]; t != nil && t.Policies["FORWARD"] == "DROP" {
 			w = append(w, string(f)+" FORWARD policy is DROP (as Docker sets it): forwarded traffic no rule accepts is dropped")
 		}
+	}
+	if !bridged {
+		return w
 	}
 	key := "bridge-nf-call-iptables"
 	if f == IPv6 {
