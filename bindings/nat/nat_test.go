@@ -1,6 +1,7 @@
 package nat
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -64,6 +65,12 @@ func TestRulesAndExactRollbackOnAnEmptyHost(t *testing.T) {
 	if _, err := Masquerade(s, "fd00:1::/64", "", "v6net"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := Forward(s, "virbr1", "fd00:1::/64", "v6net"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AddPortForward(s, PortForward{Proto: "udp", Port: "2000-2010", To: "[fd00:1::10]:3000-3010", Tag: "v6net"}); err != nil {
+		t.Fatal(err)
+	}
 	now := saved(t, s.Target)
 	for _, want := range []string{
 		`-A POSTROUTING -j REWIRE-POSTROUTING`,
@@ -82,9 +89,20 @@ func TestRulesAndExactRollbackOnAnEmptyHost(t *testing.T) {
 	if fw < 0 || rej < 0 || fw > rej {
 		t.Errorf("port forward accept is not ahead of the reject rules:\n%s", now)
 	}
-	// Every rule the binding wrote reads back verbatim: undo relies on it.
+	// Every rule the binding wrote reads back verbatim (undo relies on it).
+	for _, st := range s.Current().Steps() {
+		var p plan
+		if err := json.Unmarshal(st.Data, &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range p.Rules {
+			if !strings.Contains(now, r.Line()+"\n") {
+				t.Errorf("%s rule not found verbatim in the save: %s", r.Family, r.Line())
+			}
+		}
+	}
 	all, err := List(s.Target, false)
-	if err != nil || len(all) != 3+8+2+1 {
+	if err != nil || len(all) != 3+8+2+1+8+2 {
 		t.Fatalf("list: %d rules, %v", len(all), err)
 	}
 	if rep := s.Rollback(); rep.Err() != nil {
