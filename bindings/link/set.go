@@ -8,6 +8,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"rewire/bindings/route"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
@@ -72,11 +73,22 @@ func Capture(tg *target.Target, name string) (State, error) {
 type setUndo struct {
 	Before State `json:"before"`
 	After  State `json:"after"`
+	// Routes through the link: taking a link down (or enslaving it) makes
+	// the kernel drop them, and bringing it back up does not restore them.
+	Routes []route.Spec `json:"routes,omitempty"`
 }
 
 func init() {
 	tx.RegisterFunc("link.set", func(tg *target.Target, u setUndo) error {
-		return Restore(tg, u.After.Name, u.Before)
+		if err := Restore(tg, u.After.Name, u.Before); err != nil {
+			return err
+		}
+		for _, r := range u.Routes {
+			if err := route.Swap(tg, nil, &r); err != nil {
+				return err
+			}
+		}
+		return nil
 	}, func(tg *target.Target, u setUndo) error {
 		return Drift(tg, u.After)
 	})
@@ -114,11 +126,19 @@ func Set(s *tx.Session, name string, set Settings) error {
 	}
 	after := before
 	apply(&after, set)
+	u := setUndo{Before: before, After: after}
+	if rs, err := route.List(s.Target, route.Filter{Dev: name}); err == nil {
+		for _, r := range rs {
+			if r.Movable() {
+				u.Routes = append(u.Routes, r)
+			}
+		}
+	}
 	return s.Apply(tx.Change{
 		Kind:  "link.set",
 		Obj:   "link:" + after.Name,
 		Desc:  fmt.Sprintf("set link %s %s", name, set),
-		Undo:  setUndo{Before: before, After: after},
+		Undo:  u,
 		Apply: func() error { return Restore(s.Target, name, after) },
 	})
 }

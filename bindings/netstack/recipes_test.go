@@ -103,3 +103,17 @@ func TestCommittedRollbackRefusesOnDrift(t *testing.T) {
 		t.Fatalf("a refused rollback changed the journal: %s", sum.State)
 	}
 }
+
+// Taking a link down makes the kernel drop the routes through it; the
+// undo must bring them back, not just the link.
+func TestLinkDownRollbackRestoresRoutes(t *testing.T) {
+	h := newTestHost(t)
+	before := h.snapshot(t)
+	res, _ := h.run(t, h.session(), tx.RunOptions{Chunk: `link.set("eth0", {up = false}); error("undo it")`})
+	if res.Err == nil || res.State != tx.StateRolledBack {
+		t.Fatalf("want a rolled-back run, got %v %s", res.Err, res.State)
+	}
+	if after := h.snapshot(t); after != before {
+		t.Fatalf("state after rollback differs:\nbefore %s\nafter  %s", before, after)
+	}
+}
