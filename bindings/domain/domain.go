@@ -77,6 +77,9 @@ func Lookup(tg *target.Target, name string) (*libvirt.Domain, error) {
 		return nil, err
 	}
 	d, err := c.LookupDomainByName(name)
+	if virtnet.IsNotFound(err) {
+		return nil, engine.NotFound("no domain named %s", name)
+	}
 	if err != nil {
 		return nil, virtnet.Err(err)
 	}

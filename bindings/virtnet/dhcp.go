@@ -82,8 +82,8 @@ func DHCPHostAdd(s *tx.Session, network string, h Host) error {
 	}
 	return s.Apply(tx.Change{
 		Kind: "network.dhcp_host", Obj: "network:" + network + ":host:" + h.MAC,
-		Desc: fmt.Sprintf("add DHCP host %s %s %s to network %s", h.MAC, h.IP, h.Name, network),
-		Undo: hostUndo{Network: network, Host: h, Added: true},
+		Desc:  fmt.Sprintf("add DHCP host %s %s %s to network %s", h.MAC, h.IP, h.Name, network),
+		Undo:  hostUndo{Network: network, Host: h, Added: true},
 		Apply: func() error { return setHost(s.Target, network, h, true) },
 	})
 }
@@ -105,8 +105,8 @@ func DHCPHostRemove(s *tx.Session, network, macText string) error {
 	}
 	return s.Apply(tx.Change{
 		Kind: "network.dhcp_host", Obj: "network:" + network + ":host:" + h.MAC,
-		Desc: fmt.Sprintf("remove DHCP host %s from network %s", h.MAC, network),
-		Undo: hostUndo{Network: network, Host: h, Added: false},
+		Desc:  fmt.Sprintf("remove DHCP host %s from network %s", h.MAC, network),
+		Undo:  hostUndo{Network: network, Host: h, Added: false},
 		Apply: func() error { return setHost(s.Target, network, h, false) },
 	})
 }

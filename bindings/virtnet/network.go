@@ -8,6 +8,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"rewire/bindings/target"
+	"rewire/lua/engine"
 )
 
 // Summary is one network as `virsh net-list --all` shows it.
@@ -100,6 +101,9 @@ func Lookup(tg *target.Target, name string) (*libvirt.Network, error) {
 		return nil, err
 	}
 	n, err := c.LookupNetworkByName(name)
+	if IsNotFound(err) {
+		return nil, engine.NotFound("no network named %s", name)
+	}
 	if err != nil {
 		return nil, Err(err)
 	}
