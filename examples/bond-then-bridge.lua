@@ -38,7 +38,7 @@ for _, nic in ipairs(slaves) do
   if nic ~= holder then bond.add_slave(bnd, nic) end
 end
 
-check("bond " .. bnd .. " healthy", function() return bond.healthy(bnd) end)
+check("bond " .. bnd .. " healthy", function() return assert(bond.healthy(bnd)) end)
 if gw and gw.gateway then
   check("gateway " .. gw.gateway .. " reachable", function()
     if probe then return probe.ping(gw.gateway) end

@@ -73,7 +73,11 @@ build_kernel() {
 	if [ -s "$dir/vmlinux" ] && [ -s "$dir/initrd.img" ]; then return; fi
 	log "preparing $pkg (once; cached in $dir)"
 	local tmp; tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get download "$pkg" >/dev/null 2>&1) || { log "apt-get download $pkg failed"; exit 1; }
+	if ! (cd "$tmp" && apt-get download "$pkg" >/dev/null 2>&1); then
+		# Stale package lists name a version the archive no longer has.
+		apt-get update -qq >/dev/null
+		(cd "$tmp" && apt-get download "$pkg" >/dev/null 2>&1) || { log "apt-get download $pkg failed"; exit 1; }
+	fi
 	dpkg-deb -x "$tmp"/*.deb "$tmp/x"
 	local ver; ver=$(ls "$tmp/x/lib/modules")
 	extract_vmlinux "$tmp/x/boot/vmlinuz-$ver" "$tmp/vmlinux"

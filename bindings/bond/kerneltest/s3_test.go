@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
+
 	"rewire/bindings/bond"
 	"rewire/bindings/link"
 	"rewire/bindings/tx"
@@ -138,11 +140,13 @@ func TestVLANOnBondUnderBridge(t *testing.T) {
 		local v = vlan.create("bond1", 100)
 		bridge.create("br100", {stp = false})
 		bridge.add_port("br100", v)
-		print(v, vlan.get(v).parent, vlan.get(v).id, bridge.get("br100").interfaces[1])`})
+		print(v, vlan.get(v).parent, vlan.get(v).id, bridge.get("br100").interfaces[1])
+		local b = bond.list()[1]
+		print(b.bond, b.mode, b.slaves[1], bond.status("bond1").lacp_rate)`})
 	if res.Err != nil {
 		t.Fatalf("run: %v", res.Err)
 	}
-	if strings.TrimSpace(out) != "bond1.100\tbond1\t100\tbond1.100" {
+	if strings.TrimSpace(out) != "bond1.100\tbond1\t100\tbond1.100\nbond1\t802.3ad\tens36\tfast" {
 		t.Fatalf("got %q", out)
 	}
 	rollback(t, h, res.TxID)
@@ -196,5 +200,28 @@ func rollback(t *testing.T, h *s3Host, id string) {
 	}
 	if err := rep.Err(); err != nil {
 		t.Fatalf("rollback: %v", err)
+	}
+}
+
+// When the gateway does not answer after the move, the recipe's check
+// fails and it rolls itself back to the exact prior state.
+func TestBondThenBridgeFailedCheckRollsBack(t *testing.T) {
+	NeedVM(t)
+	h := newS3Host(t)
+	lh, _ := h.lan.Handle()
+	lan0, err := lh.LinkByName("lan0")
+	must(t, err)
+	gw, _ := netlink.ParseAddr(gatewayIP + "/24")
+	must(t, lh.AddrDel(lan0, gw)) // the gateway is gone: nobody answers
+	before := h.snapshot(t)
+	res, _ := h.run(t, h.session(), tx.RunOptions{File: recipe, Args: recipeArgs})
+	if res.Err == nil || res.Err.Kind != "check" || !strings.Contains(res.Err.Error(), "gateway 10.0.0.1 reachable") {
+		t.Fatalf("want the gateway check to fail, got %v", res.Err)
+	}
+	if res.State != tx.StateRolledBack {
+		t.Fatalf("state %s (%v)", res.State, res.Rollback.Err())
+	}
+	if after := h.snapshot(t); after != before {
+		t.Fatalf("state after rollback differs:\nbefore %s\nafter  %s", before, after)
 	}
 }
