@@ -1,0 +1,139 @@
+package lab
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/vishvananda/netlink"
+	"libvirt.org/go/libvirtxml"
+
+	"rewire/bindings/domain"
+	"rewire/bindings/link"
+	"rewire/bindings/tx"
+	"rewire/bindings/virtnet"
+	"rewire/lua/engine"
+)
+
+// realLab brings up a private lab (its own namespaces, directory and
+// libvirtd, so a `rewire lab` already up is not touched) and tears it
+// down at the end.
+func realLab(t *testing.T) *Lab {
+	t.Helper()
+	if _, err := exec.LookPath("libvirtd"); err != nil {
+		t.Skip("libvirtd is not installed: the real-daemon lab test needs libvirt-daemon and qemu-system-x86")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("the lab needs root (network namespaces)")
+	}
+	l := &Lab{NetnsDir: t.TempDir(), Dir: t.TempDir()}
+	if err := l.Up(func(m string) { t.Log(m) }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		virtnet.Disconnect(l.LibvirtURI())
+		if err := l.Down(func(m string) { t.Log(m) }); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+		if l.daemonRunning("libvirtd") {
+			t.Error("libvirtd survived lab down")
+		}
+	})
+	return l
+}
+
+func tapMaster(t *testing.T, s *tx.Session, tap string) string {
+	t.Helper()
+	in, err := link.Get(s.Target, tap)
+	if err != nil {
+		t.Fatalf("tap %s: %v", tap, err)
+	}
+	return in.Master
+}
+
+// TestLabNATToBridge is the VM half of S2 on a real libvirtd and QEMU:
+// every guest NIC on network default is re-pointed, live and persistent,
+// to a bridge on the lab NIC; the taps move; a NIC pointed at a missing
+// bridge is refused with nothing changed; rollback puts the taps back in
+// virbr0 and the persistent XML back byte for byte. Then S7: a tap
+// knocked out of its bridge is put back by repair.taps().
+func TestLabNATToBridge(t *testing.T) {
+	l := realLab(t)
+	tg := l.Target()
+	st, err := tx.OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &tx.Session{Store: st, Target: tg, Script: "test"}
+
+	h, _ := tg.Handle()
+	if err := h.LinkAdd(&netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "br0"}}); err != nil {
+		t.Fatal(err)
+	}
+	br0, _ := h.LinkByName("br0")
+	nic, _ := h.LinkByName(NIC)
+	h.LinkSetMaster(nic, br0)
+	h.LinkSetUp(br0)
+
+	before := map[string]string{}
+	taps := map[string]string{} // guest -> tap
+	for _, g := range Guests {
+		x, err := domain.XML(tg, g.Name, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[g.Name] = x
+		nics, err := domain.Interfaces(tg, g.Name)
+		if err != nil || len(nics) != 1 || nics[0].Type != "network" || nics[0].Source != "default" || nics[0].MAC != g.MAC {
+			t.Fatalf("%s NICs: %+v %v", g.Name, nics, err)
+		}
+		taps[g.Name] = nics[0].Dev
+		if m := tapMaster(t, s, nics[0].Dev); m != "virbr0" {
+			t.Fatalf("%s tap %s in %q, want virbr0", g.Name, nics[0].Dev, m)
+		}
+	}
+
+	for _, g := range Guests {
+		if err := domain.SetInterface(s, g.Name, g.MAC, domain.Source{Type: "bridge", Source: "br0"}, domain.Scope{Live: true, Config: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, g := range Guests {
+		if m := tapMaster(t, s, taps[g.Name]); m != "br0" {
+			t.Errorf("%s tap %s in %q after re-point, want br0", g.Name, taps[g.Name], m)
+		}
+		var def libvirtxml.Domain
+		x, _ := domain.XML(tg, g.Name, true)
+		def.Unmarshal(x)
+		if n := domain.FindNIC(&def, g.MAC); n == nil || domain.NICType(n) != "bridge" || domain.NICSource(n) != "br0" {
+			t.Errorf("%s persistent XML not re-pointed:\n%s", g.Name, x)
+		}
+	}
+
+	// A bridge that does not exist is refused; nothing changes.
+	mid, _ := domain.XML(tg, "vm1", true)
+	err = domain.SetInterface(s, "vm1", Guests[0].MAC, domain.Source{Type: "bridge", Source: "br9"}, domain.Scope{Live: true, Config: true})
+	if err == nil || engine.KindOf(err) != engine.KindNotFound || !strings.Contains(err.Error(), "br9") {
+		t.Fatalf("missing bridge: %v", err)
+	}
+	if x, _ := domain.XML(tg, "vm1", true); x != mid || tapMaster(t, s, taps["vm1"]) != "br0" {
+		t.Fatal("refused re-point changed vm1")
+	}
+
+	if err := s.Rollback().Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range Guests {
+		if m := tapMaster(t, s, taps[g.Name]); m != "virbr0" {
+			t.Errorf("%s tap %s in %q after rollback, want virbr0", g.Name, taps[g.Name], m)
+		}
+		if x, _ := domain.XML(tg, g.Name, true); x != before[g.Name] {
+			t.Errorf("%s XML after rollback:\n%s\nwant\n%s", g.Name, x, before[g.Name])
+		}
+		nics, _ := domain.Interfaces(tg, g.Name)
+		if len(nics) != 1 || nics[0].Type != "network" || nics[0].Source != "default" {
+			t.Errorf("%s live NIC after rollback: %+v", g.Name, nics)
+		}
+	}
+}
