@@ -111,12 +111,17 @@ func (r *REPL) cmdSavepoint(_ context.Context, name string) {
 func (r *REPL) cmdRollback(_ context.Context, name string) {
 	if name == "" {
 		before := r.tx.Count()
-		if err := r.tx.Rollback(); err != nil {
-			r.errorf("rollback: %s", err)
-		}
-		fmt.Fprintf(r.out, "rolled back %d change%s\n", before, plural(before))
+		err := r.tx.Rollback()
 		r.markUndone(r.committed)
 		r.savepoints = nil
+		switch {
+		case err != nil:
+			r.errorf("rollback: %s", err)
+		case before == 0:
+			fmt.Fprintln(r.out, "nothing to roll back")
+		default:
+			fmt.Fprintf(r.out, "rolled back %d change%s\n", before, plural(before))
+		}
 		return
 	}
 	for i := len(r.savepoints) - 1; i >= 0; i-- {

@@ -52,6 +52,11 @@ func (r *REPL) Run(ctx context.Context) error {
 		case errors.Is(err, readline.ErrInterrupt):
 			r.Abandon()
 			continue
+		case errors.Is(err, io.EOF) && !isTerminal(r.cfg.Stdin):
+			// The end of piped input: nobody is left to confirm the
+			// changes, so they are rolled back.
+			r.leave(nil)
+			return nil
 		case errors.Is(err, io.EOF):
 			if r.leave(rl) {
 				return nil
@@ -77,7 +82,8 @@ func (r *REPL) Run(ctx context.Context) error {
 }
 
 // leave ends the session: with open changes it asks whether to commit,
-// roll back or stay. It reports whether to exit.
+// roll back or stay (with no one to ask, rl nil, it rolls back). It
+// reports whether to exit.
 func (r *REPL) leave(rl *readline.Instance) bool {
 	r.Abandon()
 	n := r.tx.Count()
@@ -85,6 +91,10 @@ func (r *REPL) leave(rl *readline.Instance) bool {
 		if err := r.tx.Rollback(); err != nil { // closes an empty transaction
 			r.errorf("rollback: %s", err)
 		}
+		return true
+	}
+	if rl == nil {
+		r.cmdRollback(context.Background(), "")
 		return true
 	}
 	rl.SetPrompt(fmt.Sprintf("%d uncommitted change%s: [c]ommit, [r]ollback or [s]tay? ", n, plural(n)))
@@ -115,4 +125,9 @@ func historyEntries(chunk string) []string {
 		lines[i] = strings.TrimSpace(l)
 	}
 	return []string{strings.Join(lines, " ")}
+}
+
+func isTerminal(in io.Reader) bool {
+	f, ok := in.(*os.File)
+	return ok && readline.IsTerminal(int(f.Fd()))
 }

@@ -130,6 +130,41 @@ func TestReplInATerminalOnTheLab(t *testing.T) {
 	}
 }
 
+// TestReplOnPipedInput feeds statements through a pipe, in a network
+// namespace of the test's own: with nobody left to confirm at the end of
+// input, the open changes are rolled back.
+func TestReplOnPipedInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("unshare is not installed")
+	}
+	dir := t.TempDir()
+	bin := buildRewire(t, dir)
+	in := strings.Join([]string{
+		`link.set("lo", {mtu = 1400})`,
+		`for i = 1, 2 do`, `print("mtu now " .. link.get("lo").mtu)`, `end`,
+		`link.get("nope0")`,
+		`:changes`,
+	}, "\n") + "\n"
+	c := exec.Command("unshare", "--net", "--", bin, "repl", "--state-dir", filepath.Join(dir, "state"), "--history", "")
+	c.Stdin = strings.NewReader(in)
+	out, err := c.CombinedOutput()
+	if err != nil {
+		t.Fatalf("rewire repl: %v\n%s", err, out)
+	}
+	for _, want := range []string{"+ set link lo mtu 1400\n", "mtu now 1400\nmtu now 1400\n",
+		"link.get nope0: no such interface\n", "  1  set link lo mtu 1400\n", "- undo 1 set link lo mtu 1400: ok\nrolled back 1 change\n"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // world is a private mount namespace whose /run/netns is a fresh tmpfs,
 // so the test's lab (fixed namespace names) never meets another lab on
 // this machine, plus a HOME, a lab dir and a state dir of its own.
@@ -147,11 +182,7 @@ func newWorld(t *testing.T) *world {
 		}
 	}
 	w := &world{dir: t.TempDir()}
-	w.bin = filepath.Join(w.dir, "rewire")
-	build := exec.Command("go", "build", "-o", w.bin, "rewire/cmd/rewire")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	w.bin = buildRewire(t, w.dir)
 	home := filepath.Join(w.dir, "home")
 	w.state = filepath.Join(w.dir, "state")
 	for _, d := range []string{home, w.state} {
@@ -186,6 +217,15 @@ func newWorld(t *testing.T) *world {
 		t.Skipf("cannot make a private mount namespace (got %q)", line)
 	}
 	return w
+}
+
+func buildRewire(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "rewire")
+	if out, err := exec.Command("go", "build", "-o", bin, "rewire/cmd/rewire").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // inNS is argv run inside the world's mount namespace.
