@@ -137,3 +137,50 @@ func TestLabNATToBridge(t *testing.T) {
 		}
 	}
 }
+
+// TestLabRepairTaps is S7: a guest tap knocked out of virbr0 (as a
+// network restart does) is found by repair.taps{dry_run=true}, put back
+// by repair.taps(), and mapped back to its guest by MAC.
+func TestLabRepairTaps(t *testing.T) {
+	l := realLab(t)
+	tg := l.Target()
+	st, err := tx.OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &tx.Session{Store: st, Target: tg, Script: "test"}
+	nics, err := domain.Interfaces(tg, "vm1")
+	if err != nil || len(nics) != 1 {
+		t.Fatalf("vm1 NICs: %+v %v", nics, err)
+	}
+	tap := nics[0].Dev
+	h, _ := tg.Handle()
+	tl, _ := h.LinkByName(tap)
+	if err := h.LinkSetNoMaster(tl); err != nil {
+		t.Fatal(err)
+	}
+	e := engine.New(os.Stderr, domain.Module(s), virtnet.Module(s), link.Module(s))
+	defer e.Close()
+	e.SetArgs("repair-test", []string{tap})
+	script := `
+local tap = arg[1]
+local repair = require "repair"
+local dry = repair.taps({ dry_run = true })
+assert(#dry == 1 and dry[1].tap == tap and dry[1].to == "virbr0" and dry[1].from == "" and dry[1].domain == "vm1", "dry run report")
+assert(link.get(tap).master == nil, "dry run changed the tap")
+local done = repair.taps()
+assert(#done == 1 and link.get(tap).master == "virbr0", "tap not repaired")
+assert(#repair.taps() == 0, "second repair found more")
+assert(repair.tap_owner(tap) == "vm1", "tap owner")
+assert(repair.guest_mac("fe:54:00:00:01:01") == "52:54:00:00:01:01")
+`
+	if err := e.DoString(nil, script, "repair-test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rollback().Err(); err != nil {
+		t.Fatal(err)
+	}
+	if m := tapMaster(t, s, tap); m != "" {
+		t.Fatalf("rollback of the repair left %s in %q", tap, m)
+	}
+}
