@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"libvirt.org/go/libvirtxml"
@@ -41,6 +42,22 @@ func realLab(t *testing.T) *Lab {
 		}
 	})
 	return l
+}
+
+// waitLANLease waits (up to 3 minutes: TCG guests on a busy machine) for
+// the LAN DHCP server to lease an address to mac, and returns it.
+func waitLANLease(t *testing.T, l *Lab, mac string) string {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		b, _ := os.ReadFile(l.LANLeases())
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 3 && f[1] == mac {
+				return f[2]
+			}
+		}
+	}
+	t.Fatalf("no LAN DHCP lease for %s", mac)
+	return ""
 }
 
 func tapMaster(t *testing.T, s *tx.Session, tap string) string {
@@ -108,6 +125,14 @@ func TestLabNATToBridge(t *testing.T) {
 		def.Unmarshal(x)
 		if n := domain.FindNIC(&def, g.MAC); n == nil || domain.NICType(n) != "bridge" || domain.NICSource(n) != "br0" {
 			t.Errorf("%s persistent XML not re-pointed:\n%s", g.Name, x)
+		}
+	}
+
+	// The guests, now on the LAN, lease office addresses from its DHCP
+	// server (iPXE retries its boot every second, so this comes soon).
+	for _, g := range Guests {
+		if ip := waitLANLease(t, l, g.MAC); !strings.HasPrefix(ip, "10.0.0.") {
+			t.Errorf("%s got LAN lease %q", g.Name, ip)
 		}
 	}
 
