@@ -1,8 +1,11 @@
--- nat-to-bridge.lua — SCENARIOS.md S2, host side: bridge BRIDGE takes over
--- NIC, its addresses, routes and MAC, so VMs can sit on the LAN.
--- Usage: rewire run [--lab] nat-to-bridge.lua [NIC] [BRIDGE]
-local nic    = arg[1] or "eth0"
-local br     = arg[2] or "br0"
+-- nat-to-bridge.lua — SCENARIOS.md S2: move this host from libvirt's NAT
+-- network to a bridge on the physical NIC, and every VM NIC on network
+-- 'default' with it. Any error, or a failed check, undoes all of it —
+-- the domains' XML included.
+-- Usage: rewire run [--lab] nat-to-bridge.lua [NIC] [BRIDGE] [NETWORK]
+local nic     = arg[1] or "eth0"
+local br      = arg[2] or "br0"
+local network = arg[3] or "default"
 
 local gw = route.default()                  -- read before we touch anything
 assert(gw and gw.gateway, "no default gateway: nothing to keep reachable")
@@ -11,6 +14,34 @@ bridge.create(br, { stp = false, forward_delay = 0 })
 bridge.add_port(br, nic)
 addr.move(nic, br, { mac = true })          -- addresses, routes and MAC
 
+-- Re-point every guest NIC on the NAT network to the bridge, live and
+-- persistent, keeping MAC, model and PCI address.
+local moved = {}
+if domain then
+  for _, dom in ipairs(domain.list()) do
+    for _, n in ipairs(dom:interfaces()) do
+      if n.type == "network" and n.source == network then
+        dom:set_interface(n.mac, { type = "bridge", source = br }, { live = dom.state == "running", config = true })
+        moved[#moved + 1] = { dom = dom.name, mac = n.mac }
+      end
+    end
+  end
+end
+
 check("gateway " .. gw.gateway .. " answers", function()
   return route.default().dev == br and probe.ping(gw.gateway)
+end)
+
+check("every moved guest NIC is a port of " .. br, function()
+  for _, m in ipairs(moved) do
+    local d = domain.get(m.dom)
+    if d:state() == "running" then
+      for _, n in ipairs(d:interfaces()) do
+        if n.mac == m.mac and (n.source ~= br or link.get(n.dev).master ~= br) then
+          error(m.dom .. " NIC " .. m.mac .. " is not in " .. br)
+        end
+      end
+    end
+  end
+  return true
 end)
