@@ -37,21 +37,19 @@ func init() {
 }
 
 func capture(tg *target.Target, dev string) (devState, error) {
+	as, rs, err := Snapshot(tg, dev)
+	return devState{Dev: dev, Addrs: as, Routes: rs}, err
+}
+
+// Snapshot returns dev's addresses and admin routes: what an undo that
+// recreates or re-homes the device must put back.
+func Snapshot(tg *target.Target, dev string) ([]Spec, []route.Spec, error) {
 	as, err := List(tg, dev)
 	if err != nil {
-		return devState{}, err
+		return nil, nil, err
 	}
-	rs, err := route.List(tg, route.Filter{Dev: dev})
-	if err != nil {
-		return devState{}, err
-	}
-	d := devState{Dev: dev, Addrs: as}
-	for _, r := range rs {
-		if r.Movable() {
-			d.Routes = append(d.Routes, r)
-		}
-	}
-	return d, nil
+	rs, err := route.Movables(tg, dev)
+	return as, rs, err
 }
 
 // restore puts back every address and route of d that is missing. A

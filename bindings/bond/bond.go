@@ -197,17 +197,8 @@ func Delete(s *tx.Session, name string) error {
 	}
 	d := deleted{Name: name, Config: readConfig(s.Target, b), Slaves: in.Slaves,
 		Link: link.State{Name: in.Name, Up: in.Up, MTU: in.MTU, MAC: in.MAC, Master: in.Master}}
-	if d.Addrs, err = addr.List(s.Target, name); err != nil {
+	if d.Addrs, d.Routes, err = addr.Snapshot(s.Target, name); err != nil {
 		return err
-	}
-	rs, err := route.List(s.Target, route.Filter{Dev: name})
-	if err != nil {
-		return err
-	}
-	for _, r := range rs {
-		if r.Movable() {
-			d.Routes = append(d.Routes, r)
-		}
 	}
 	return s.Apply(tx.Change{Kind: "bond.delete", Obj: "link:" + name, Desc: "delete bond " + name,
 		Undo: d, Apply: func() error { return deleteIfBond(s.Target, name) }})

@@ -105,17 +105,8 @@ func AddSlave(s *tx.Session, bond, slave string) error {
 		return err
 	}
 	u := slaveUndo{Bond: bond, Before: link.State{Name: in.Name, Up: in.Up, MTU: in.MTU, MAC: in.MAC}}
-	if u.Addrs, err = addr.List(s.Target, slave); err != nil {
+	if u.Addrs, u.Routes, err = addr.Snapshot(s.Target, slave); err != nil {
 		return err
-	}
-	rs, err := route.List(s.Target, route.Filter{Dev: slave})
-	if err != nil {
-		return err
-	}
-	for _, r := range rs {
-		if r.Movable() {
-			u.Routes = append(u.Routes, r)
-		}
 	}
 	return s.Apply(tx.Change{Kind: "bond.add_slave", Obj: "link:" + slave, Desc: fmt.Sprintf("enslave %s to bond %s", slave, bond),
 		Undo: u, Apply: func() error { return enslave(s.Target, bond, slave) }})

@@ -127,12 +127,8 @@ func Set(s *tx.Session, name string, set Settings) error {
 	after := before
 	apply(&after, set)
 	u := setUndo{Before: before, After: after}
-	if rs, err := route.List(s.Target, route.Filter{Dev: name}); err == nil {
-		for _, r := range rs {
-			if r.Movable() {
-				u.Routes = append(u.Routes, r)
-			}
-		}
+	if u.Routes, err = route.Movables(s.Target, name); err != nil {
+		return err
 	}
 	return s.Apply(tx.Change{
 		Kind:  "link.set",

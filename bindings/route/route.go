@@ -215,3 +215,19 @@ func maskLen(n *net.IPNet) int {
 	ones, _ := n.Mask.Size()
 	return ones
 }
+
+// Movables returns the admin routes through dev (see Movable): what the
+// kernel drops with the device or its addresses and an undo must restore.
+func Movables(tg *target.Target, dev string) ([]Spec, error) {
+	rs, err := List(tg, Filter{Dev: dev})
+	if err != nil {
+		return nil, err
+	}
+	var out []Spec
+	for _, r := range rs {
+		if r.Movable() {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

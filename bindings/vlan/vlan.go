@@ -217,17 +217,8 @@ func Delete(s *tx.Session, name string) error {
 		return err
 	}
 	d := deleted{Info: in}
-	if d.Addrs, err = addr.List(s.Target, name); err != nil {
+	if d.Addrs, d.Routes, err = addr.Snapshot(s.Target, name); err != nil {
 		return err
-	}
-	rs, err := route.List(s.Target, route.Filter{Dev: name})
-	if err != nil {
-		return err
-	}
-	for _, r := range rs {
-		if r.Movable() {
-			d.Routes = append(d.Routes, r)
-		}
 	}
 	return s.Apply(tx.Change{Kind: "vlan.delete", Obj: "link:" + name, Desc: "delete vlan " + name,
 		Undo: d, Apply: func() error { return deleteIfVLAN(s.Target, name) }})
