@@ -14,8 +14,8 @@ import (
 // AttachInterface is `virsh attach-interface NAME --type T --source S
 // [--model M] [--mac MAC] [--live] [--config]` (S6 hot-plug). A MAC is
 // generated (52:54:00:..) when none is given; the MAC used is returned.
-// Rollback unplugs it again — note that a guest without an OS never
-// acknowledges a live unplug, so libvirt leaves such a device in place.
+// Rollback unplugs it again; a guest that does not acknowledge the
+// unplug (no OS) keeps the device, and the rollback says so.
 func AttachInterface(s *tx.Session, name string, src Source, mac string, sc Scope) (string, error) {
 	if err := src.Validate(); err != nil {
 		return "", err
@@ -142,7 +142,7 @@ func DetachInterface(s *tx.Session, name, mac string, sc Scope) error {
 		Undo: u,
 		Apply: func() error {
 			return applyNIC(s.Target, name, live, config, func(d *libvirt.Domain, x string) error {
-				return d.DetachDeviceFlags(x, libvirt.DOMAIN_DEVICE_MODIFY_LIVE)
+				return detachLive(d, mac, x)
 			})
 		},
 	})

@@ -107,7 +107,7 @@ func setLiveNIC(d *libvirt.Domain, mac, want string) error {
 		if err != nil {
 			return err
 		}
-		return virtnet.Err(d.DetachDeviceFlags(x, libvirt.DOMAIN_DEVICE_MODIFY_LIVE))
+		return detachLive(d, mac, x)
 	case cur == nil:
 		return virtnet.Err(d.AttachDeviceFlags(want, libvirt.DOMAIN_DEVICE_MODIFY_LIVE))
 	}
@@ -180,4 +180,22 @@ func captureNIC(d *libvirt.Domain, name, mac string, sc Scope) (nicUndo, error) 
 		}
 	}
 	return u, nil
+}
+
+// detachLive unplugs a NIC from the running guest. libvirt only asks the
+// guest to release a PCI device and returns after a few seconds even if
+// it has not (a guest without an OS never does), so the result is checked:
+// a NIC still plugged in is an error, not a silent success.
+func detachLive(d *libvirt.Domain, mac, dev string) error {
+	if err := d.DetachDeviceFlags(dev, libvirt.DOMAIN_DEVICE_MODIFY_LIVE); err != nil {
+		return virtnet.Err(err)
+	}
+	def, err := liveDef(d)
+	if err != nil {
+		return err
+	}
+	if FindNIC(def, mac) != nil {
+		return fmt.Errorf("the guest has not released NIC %s (a PCI unplug needs the guest OS to acknowledge it); libvirt will remove it when it does", mac)
+	}
+	return nil
 }

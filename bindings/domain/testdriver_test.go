@@ -38,7 +38,9 @@ func TestListGetInterfaces(t *testing.T) {
 	}
 }
 
-func addBridge(t *testing.T, s interface{ Handle() (*netlink.Handle, error) }, name string) {
+func addBridge(t *testing.T, s interface {
+	Handle() (*netlink.Handle, error)
+}, name string) {
 	t.Helper()
 	h, err := s.Handle()
 	if err != nil {

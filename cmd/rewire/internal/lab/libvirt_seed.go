@@ -26,6 +26,7 @@ func guestXML(name, mac string) string {
   <memory unit='MiB'>64</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/><bios rebootTimeout='1000'/></os>
+  <features><acpi/></features>
   <on_poweroff>destroy</on_poweroff>
   <devices>
     <interface type='network'>
