@@ -57,6 +57,11 @@ func (r *REPL) modules() []engine.Module { return append(r.e.Modules(), engine.B
 
 func (r *REPL) cmdHelp(_ context.Context, topic string) {
 	text, err := engine.Doc(r.modules(), topic)
+	if err != nil && topic != "" && !strings.ContainsAny(topic, ".:") {
+		if t, gerr := engine.Doc(r.modules(), "_G."+topic); gerr == nil {
+			text, err = t, nil // a global such as check or print
+		}
+	}
 	if err != nil {
 		r.errorf("%s", err)
 		return
@@ -67,6 +72,7 @@ func (r *REPL) cmdHelp(_ context.Context, topic string) {
 		for _, c := range commands {
 			fmt.Fprintf(r.out, "  %-22s %s\n", ":"+strings.TrimSpace(c.name+" "+c.args), c.doc)
 		}
+		fmt.Fprintln(r.out, "Each input runs as its own chunk: a `local` lasts one statement, a global stays.")
 	}
 }
 

@@ -163,3 +163,16 @@ func TestSaveWritesARunnableRecipe(t *testing.T) {
 	contains(t, ss.feed(t, ":save "+filepath.Join(dir, "no", "such", "dir.lua")), "no such file or directory")
 	contains(t, ss.feed(t, ":load "+filepath.Join(dir, "missing.lua")), "missing.lua: no such file or directory")
 }
+
+func TestHelpComesFromTheDocStrings(t *testing.T) {
+	ss := newSession(t)
+	out := ss.feed(t, ":help")
+	contains(t, out, "link")
+	contains(t, out, ":save FILE.lua")
+	contains(t, ss.feed(t, ":help link.set"), "link.set(name, {up=bool")
+	contains(t, ss.feed(t, ":help check"), "check(name, fn)")
+	out = ss.feed(t, ":help nosuch")
+	if !strings.Contains(out, `"nosuch"`) || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Fatalf(":help nosuch printed %q", out)
+	}
+}
