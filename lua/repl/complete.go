@@ -215,12 +215,30 @@ func (c *Completer) listField(holder lua.LValue, fn string, self lua.LValue, key
 		case lua.LString:
 			out = append(out, string(x))
 		default:
-			if s, ok := c.field(x, key).(lua.LString); ok {
-				out = append(out, string(s))
+			if s, ok := c.fieldText(x, key); ok {
+				out = append(out, s)
 			}
 		}
 	})
 	return out
+}
+
+// fieldText reads item.key, or calls item:key() when that is a method
+// (objects such as domains expose their name that way).
+func (c *Completer) fieldText(item lua.LValue, key string) (string, bool) {
+	switch v := c.field(item, key).(type) {
+	case lua.LString:
+		return string(v), true
+	case *lua.LFunction:
+		L := c.E.L
+		if err := L.CallByParam(lua.P{Fn: v, NRet: 1, Protect: true}, item); err != nil {
+			return "", false
+		}
+		s, ok := L.Get(-1).(lua.LString)
+		L.Pop(1)
+		return string(s), ok
+	}
+	return "", false
 }
 
 // withPrefix keeps the names starting with word, sorted and unique.

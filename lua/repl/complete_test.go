@@ -25,8 +25,16 @@ var objModule = engine.Module{Name: "things", Doc: "Objects for completion.",
 			return 1
 		}},
 		{Name: "set_interface", Fn: func(L *lua.LState) int { return 0 }},
+		{Name: "name", Fn: func(L *lua.LState) int { L.Push(lua.LString("vm1")); return 1 }},
 	}}},
-	Funcs: []engine.Func{{Name: "get", Fn: func(L *lua.LState) int {
+	Funcs: []engine.Func{{Name: "list", Fn: func(L *lua.LState) int {
+		ud := L.NewUserData()
+		L.SetMetatable(ud, L.GetTypeMetatable("thing"))
+		list := L.NewTable()
+		list.Append(ud)
+		L.Push(list)
+		return 1
+	}}, {Name: "get", Fn: func(L *lua.LState) int {
 		ud := L.NewUserData()
 		L.SetMetatable(ud, L.GetTypeMetatable("thing"))
 		L.Push(ud)
@@ -47,7 +55,8 @@ func TestCompletionCandidates(t *testing.T) {
 		{"link.", "", []string{"delete(", "exists(", "get(", "list(", "set("}},
 		{"x = link.s", "s", []string{"set("}},
 		{"cfg.", "", []string{"mtu", "name"}},
-		{"obj:", "", []string{"interfaces(", "set_interface("}},
+		{"obj:", "", []string{"interfaces(", "name(", "set_interface("}},
+		{`things.get("v`, "v", []string{"vm1"}},
 		{"obj:set", "set", []string{"set_interface("}},
 		{`link.get("`, "", []string{"lo", "veth0", "veth1"}},
 		{`link.set("ve`, "ve", []string{"veth0", "veth1"}},
