@@ -3,7 +3,10 @@ package lab
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,6 +35,7 @@ func realLab(t *testing.T) *Lab {
 	if err := l.Up(func(m string) { t.Log(m) }); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("libvirt part of lab up took %v s", l.Status()["libvirt_up_seconds"])
 	t.Cleanup(func() {
 		virtnet.Disconnect(l.LibvirtURI())
 		if err := l.Down(func(m string) { t.Log(m) }); err != nil {
@@ -207,5 +211,43 @@ assert(repair.guest_mac("fe:54:00:00:01:01") == "52:54:00:00:01:01")
 	}
 	if m := tapMaster(t, s, tap); m != "" {
 		t.Fatalf("rollback of the repair left %s in %q", tap, m)
+	}
+}
+
+// TestLabDownAfterCrash: libvirtd killed -9 (a crashed lab) leaves QEMU
+// and dnsmasq orphans; lab down still stops every one of them.
+func TestLabDownAfterCrash(t *testing.T) {
+	l := realLab(t)
+	var qemus []string
+	for _, g := range Guests {
+		qemus = append(qemus, filepath.Join(l.libvirtDir(), "run", "qemu", g.Name+".pid"))
+	}
+	b, err := os.ReadFile(l.pidFile("libvirtd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, f := range qemus {
+		b, _ := os.ReadFile(f)
+		p, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		if !isProc(p, "qemu") {
+			t.Fatalf("%s: no running qemu %d", f, p)
+		}
+		pids = append(pids, p)
+	}
+	if err := l.Down(func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pids {
+		if isProc(p, "qemu") {
+			t.Errorf("guest qemu %d survived lab down", p)
+		}
+	}
+	if l.IsUp() {
+		t.Error("lab namespaces survived lab down")
 	}
 }
