@@ -115,8 +115,30 @@ func TestLabNATToBridge(t *testing.T) {
 		}
 	}
 
+	// Bad input on the real daemon: one clear line each, nothing changed.
+	live := domain.Scope{Live: true, Config: true}
+	for what, err := range map[string]error{
+		"unknown domain":  domain.SetInterface(s, "vm9", Guests[0].MAC, domain.Source{Type: "bridge", Source: "br0"}, live),
+		"unknown MAC":     domain.SetInterface(s, "vm1", "52:54:00:99:99:99", domain.Source{Type: "bridge", Source: "br0"}, live),
+		"unknown network": domain.SetInterface(s, "vm1", Guests[0].MAC, domain.Source{Type: "network", Source: "nope"}, live),
+		"malformed XML":   func() error { _, err := domain.Define(s, "<domain type='qemu'><name>vm1</name>"); return err }(),
+		"bad network XML": func() error { _, err := virtnet.Define(s, "<network><name>x</name><ip address='zz'/></network>"); return err }(),
+	} {
+		if err == nil || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "virError") {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
 	for _, g := range Guests {
-		if err := domain.SetInterface(s, g.Name, g.MAC, domain.Source{Type: "bridge", Source: "br0"}, domain.Scope{Live: true, Config: true}); err != nil {
+		if x, _ := domain.XML(tg, g.Name, true); x != before[g.Name] {
+			t.Fatalf("bad input changed %s", g.Name)
+		}
+	}
+	if s.Current() != nil && s.Current().Live() > 0 {
+		t.Fatalf("bad input left changes: %+v", s.Current().Steps())
+	}
+
+	for _, g := range Guests {
+		if err := domain.SetInterface(s, g.Name, g.MAC, domain.Source{Type: "bridge", Source: "br0"}, live); err != nil {
 			t.Fatal(err)
 		}
 	}
