@@ -122,7 +122,10 @@ func TestLabNATToBridge(t *testing.T) {
 		"unknown MAC":     domain.SetInterface(s, "vm1", "52:54:00:99:99:99", domain.Source{Type: "bridge", Source: "br0"}, live),
 		"unknown network": domain.SetInterface(s, "vm1", Guests[0].MAC, domain.Source{Type: "network", Source: "nope"}, live),
 		"malformed XML":   func() error { _, err := domain.Define(s, "<domain type='qemu'><name>vm1</name>"); return err }(),
-		"bad network XML": func() error { _, err := virtnet.Define(s, "<network><name>x</name><ip address='zz'/></network>"); return err }(),
+		"bad network XML": func() error {
+			_, err := virtnet.Define(s, "<network><name>x</name><ip address='zz'/></network>")
+			return err
+		}(),
 	} {
 		if err == nil || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "virError") {
 			t.Errorf("%s: %v", what, err)
