@@ -43,6 +43,17 @@ func TestReplInATerminalOnTheLab(t *testing.T) {
 	r.send(`link.get("e` + "\t")
 	r.expect(t, `link.get("eth0`)
 	r.send("\x15")
+	r.send(`domain.get("` + "\t") // the lab's guests: their common prefix,
+	r.expect(t, `domain.get("vm`)
+	r.send("\t") // then the list
+	r.expect(t, "vm1")
+	r.expect(t, "vm2")
+	r.send("\x15")
+	r.send(`dom = domain.get("vm1")` + "\r")
+	r.expect(t, "rewire lab [0]> ")
+	r.send(`dom:set_interface("52` + "\t") // the MAC of vm1's one NIC
+	r.expect(t, `dom:set_interface("52:54:00:00:01:01`)
+	r.send("\x15")
 
 	r.send(`link.get("eth0").mtu` + "\r")
 	r.expect(t, "\n1500\n")
@@ -79,7 +90,7 @@ func TestReplInATerminalOnTheLab(t *testing.T) {
 	}
 
 	r.send(":save " + recipe + "\r")
-	r.expect(t, "saved 2 statements to "+recipe) // the link.set and the loop
+	r.expect(t, "saved 3 statements to "+recipe) // dom =, the link.set and the loop
 	r.send(`"hist" .. "ory-" .. 42` + "\r")
 	r.expect(t, "\nhistory-42\n")
 
@@ -93,7 +104,7 @@ func TestReplInATerminalOnTheLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "\n\nlink.set(\"eth0\", {mtu = 1400})\nfor i = 1, 2 do\nprint(\"line\" .. i)\nend\n"
+	want := "\n\ndom = domain.get(\"vm1\")\nlink.set(\"eth0\", {mtu = 1400})\nfor i = 1, 2 do\nprint(\"line\" .. i)\nend\n"
 	if !strings.HasPrefix(string(saved), "-- Recipe saved from `rewire repl` (target lab)") ||
 		!strings.HasSuffix(string(saved), want) {
 		t.Fatalf("saved recipe:\n%s", saved)
