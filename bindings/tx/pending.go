@@ -105,10 +105,14 @@ func (s *Store) WaitPending(ctx context.Context, id string, poll time.Duration) 
 // a child process (exec.Cmd.ExtraFiles): the flock belongs to the open
 // file, so it stays held, with no gap another run could slip into, for as
 // long as either process keeps a copy open.
-func (s *Store) HandOverLock() (*os.File, error) {
+func (s *Store) HandOverLock(holder string) (*os.File, error) {
 	if s.lock == nil {
 		return nil, errors.New("lock: not held, nothing to hand over")
 	}
+	// Name the new holder now, so nobody reads the old one in between.
+	s.lock.Truncate(0)
+	s.lock.WriteAt([]byte(holder), 0)
+	s.lock.Sync()
 	fd, err := syscall.Dup(int(s.lock.Fd()))
 	if err != nil {
 		return nil, fmt.Errorf("lock: dup: %w", err)

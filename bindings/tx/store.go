@@ -60,14 +60,9 @@ func (s *Store) Lock(id string, wait bool) error {
 		how = syscall.LOCK_EX
 	}
 	if err := syscall.Flock(int(f.Fd()), how); err != nil {
-		b, _ := os.ReadFile(f.Name())
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			holder := strings.TrimSpace(string(b))
-			if holder == "" {
-				holder = "unknown holder"
-			}
-			return &ErrLocked{Holder: holder}
+			return &ErrLocked{Holder: readHolder(f.Name())}
 		}
 		return fmt.Errorf("lock: %w", err)
 	}
@@ -78,11 +73,25 @@ func (s *Store) Lock(id string, wait bool) error {
 	return nil
 }
 
-// Unlock releases the lock.
+// readHolder reads who holds the lock. The holder writes its name right
+// after taking the lock, so an empty file means "just taken": look again
+// briefly rather than report an unknown holder.
+func readHolder(path string) string {
+	for i := 0; i < 50; i++ {
+		if b, _ := os.ReadFile(path); len(strings.TrimSpace(string(b))) > 0 {
+			return strings.TrimSpace(string(b))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return "unknown holder"
+}
+
+// Unlock releases the lock. The holder's name stays in the file: it is
+// only read while someone holds the lock, and a lock handed over to a
+// watchdog (HandOverLock) is still held through the watchdog's copy.
 func (s *Store) Unlock() {
 	if s.lock != nil {
-		s.lock.Truncate(0)
-		s.lock.Close() // closing the descriptor drops the flock
+		s.lock.Close() // closing the descriptor drops the flock (unless handed over)
 		s.lock = nil
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
+	"rewire/lua/repl"
 )
 
 func init() {
@@ -15,11 +16,21 @@ func init() {
 
 func runDoc(args []string) int {
 	fs := flag.NewFlagSet("doc", flag.ContinueOnError)
-	if err := fs.Parse(args); err != nil {
+	luals := fs.Bool("luals", false, "print a LuaLS ---@meta definition file (rewire doc --luals > rewire.d.lua)")
+	pos, err := parseArgs(fs, args, 0)
+	if err != nil {
 		return 2
 	}
 	mods := append([]engine.Module{engine.Builtins}, allModules(&tx.Session{Target: target.Host()})...)
-	out, err := engine.Doc(mods, fs.Arg(0))
+	if *luals {
+		fmt.Print(repl.LuaLS(mods))
+		return 0
+	}
+	topic := ""
+	if len(pos) > 0 {
+		topic = pos[0]
+	}
+	out, err := engine.Doc(mods, topic)
 	if err != nil {
 		return fail("doc: %v", err)
 	}

@@ -11,7 +11,7 @@ import (
 func Doc(mods []Module, topic string) (string, error) {
 	var b strings.Builder
 	if topic == "" {
-		b.WriteString("Modules (rewire doc MODULE for its functions):\n")
+		b.WriteString("Modules (help on one: MODULE or MODULE.fn):\n")
 		sorted := append([]Module(nil), mods...)
 		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 		for _, m := range sorted {

@@ -25,12 +25,13 @@ func ConfirmCommit(deadline time.Duration, self string, out io.Writer, stdinIsTT
 	return func(s *tx.Session) error {
 		t := s.Current()
 		until := time.Now().Add(deadline)
-		if err := t.MarkPending(until); err != nil {
-			return err
-		}
-		lock, err := s.Store.HandOverLock()
+		lock, err := s.Store.HandOverLock(watchdogHolder(t.ID))
 		if err != nil {
 			return err // still attached: the run rolls back itself
+		}
+		if err := t.MarkPending(until); err != nil {
+			lock.Close()
+			return err
 		}
 		t.Detach()
 		wd, err := startWatchdog(self, s.Store, t.ID, lock)

@@ -55,7 +55,7 @@ func startWatchdog(self string, st *tx.Store, id string, lock *os.File) (*exec.C
 // terminal is exactly what it is there for.
 func Watch(st *tx.Store, id string, lock *os.File, log io.Writer) error {
 	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE)
-	holder := fmt.Sprintf("pid %d, watchdog of pending transaction %s (rewire confirm %s keeps it)", os.Getpid(), id, id)
+	holder := watchdogHolder(id)
 	if lock != nil {
 		if err := st.AdoptLock(lock, holder); err != nil {
 			return err
@@ -90,3 +90,8 @@ func Watch(st *tx.Store, id string, lock *os.File, log io.Writer) error {
 }
 
 func now() string { return time.Now().Format(time.TimeOnly) }
+
+// watchdogHolder is how the lock names a pending transaction's watchdog.
+func watchdogHolder(id string) string {
+	return fmt.Sprintf("watchdog of pending transaction %s (rewire confirm %s keeps it)", id, id)
+}
