@@ -35,8 +35,8 @@ demo: build
 	@echo; echo "== before: the lab host =="; ip -n rewire-lab -br addr; ip -n rewire-lab route
 	@echo; echo "== rewire run --lab examples/nat-to-bridge.lua =="
 	REWIRE_STATE_DIR=$(STATE) $(BIN) run --lab examples/nat-to-bridge.lua
-	@echo; echo "== after: br0 holds the host IP, eth0 is its port =="
-	REWIRE_STATE_DIR=$(STATE) $(BIN) run --lab -e 'print(bridge.list()); print(addr.list("br0")); print(route.list({table=254}))'
+	@echo; echo "== after: br0 holds the host IP, eth0 and the guests' taps are its ports =="
+	REWIRE_STATE_DIR=$(STATE) $(BIN) run --lab -e 'print(bridge.list()); print(addr.list("br0")); print(route.list({table=254})); for _, d in ipairs(domain.list()) do print(d.name); print(d:interfaces()) end'
 	@echo; echo "== the LAN still reaches 10.0.0.111 =="; ip netns exec rewire-lan busybox ping -c 2 -W 1 10.0.0.111
 	@echo; echo "== rewire journal list / rollback last =="
 	REWIRE_STATE_DIR=$(STATE) $(BIN) journal list

@@ -39,7 +39,7 @@ func Module(s *tx.Session) engine.Module {
 		Name: "route",
 		Doc:  "Routes (ip route), every table, IPv4 and IPv6: list, add, del, replace, default.",
 		Funcs: []engine.Func{
-			{Name: "list", Args: "[{dev=, table=}]", Returns: "{ {dst=, gateway=, dev=, table=, metric=} }", Doc: "Routes, like `ip route show table all`.", Fn: func(L *lua.LState) int {
+			{Name: "list", Args: "[{dev=, table=}]", Returns: "{ {dst=, gateway=, dev=, table=, metric=} }", Doc: "Routes, like `ip route show table all`; filter by dev, and by table number (254 = main).", Fn: func(L *lua.LState) int {
 				o := conv.OptsAt(L, 1)
 				f := Filter{Dev: o.String("dev", ""), Table: o.Int("table", 0)}
 				err := o.Err()
@@ -50,7 +50,7 @@ func Module(s *tx.Session) engine.Module {
 				if err != nil {
 					return engine.Raise(L, "route.list", f.Dev, err)
 				}
-				L.Push(engine.Records(L, rs, columns))
+				L.Push(engine.Records(L, Views(rs), columns))
 				return 1
 			}},
 			{Name: "default", Returns: "{dst=, gateway=, dev=, metric=} or nil", Doc: "The main table's IPv4 default route, or nil.", Fn: func(L *lua.LState) int {
@@ -59,7 +59,7 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(lua.LNil)
 					return 1
 				}
-				L.Push(conv.ToLua(L, r))
+				L.Push(conv.ToLua(L, r.View()))
 				return 1
 			}},
 			{Name: "add", Args: "{dst=, gateway=, dev=, table=, metric=, src=}", Doc: "`ip route add`.", Fn: change("add", Add)},

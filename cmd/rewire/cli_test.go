@@ -127,7 +127,7 @@ func TestFailingCheckRollsBackAndExitsNonZero(t *testing.T) {
 	if err == nil {
 		t.Fatalf("bad-gateway.lua succeeded: %s", out)
 	}
-	for _, want := range []string{"check gateway 10.0.0.254 answers: FAILED", "- undo 1 create bridge br0", "rolled back 5 changes"} {
+	for _, want := range []string{"check gateway 10.0.0.254 answers: returned false", "- undo 1 create bridge br0", "rolled back 5 changes"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("output lacks %q:\n%s", want, out)
 		}

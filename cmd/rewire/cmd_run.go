@@ -77,11 +77,9 @@ func report(res *tx.Result, asJSON bool) int {
 		json.NewEncoder(os.Stdout).Encode(res)
 	} else {
 		for _, c := range res.Checks {
-			mark := "ok"
-			if !c.OK {
-				mark = "FAILED: " + c.Err
+			if c.OK { // a failed check is the run's error line below
+				fmt.Fprintf(os.Stderr, "check %s: ok\n", c.Name)
 			}
-			fmt.Fprintf(os.Stderr, "check %s: %s\n", c.Name, mark)
 		}
 	}
 	if res.Err != nil {
