@@ -34,19 +34,13 @@ func Kind(l netlink.Link) string {
 	return t
 }
 
-func infoOf(l netlink.Link, byIndex map[int]netlink.Link) Info {
+func infoOf(l netlink.Link, byIndex map[int]netlink.Link, slaves map[int][]string) Info {
 	a := l.Attrs()
 	in := Info{Name: a.Name, Index: a.Index, Kind: Kind(l), MTU: a.MTU, MAC: a.HardwareAddr.String(),
-		Up: a.Flags&net.FlagUp != 0, Oper: a.OperState.String()}
+		Up: a.Flags&net.FlagUp != 0, Oper: a.OperState.String(), Slaves: slaves[a.Index]}
 	if m, ok := byIndex[a.MasterIndex]; ok && a.MasterIndex != 0 {
 		in.Master = m.Attrs().Name
 	}
-	for _, o := range byIndex {
-		if o.Attrs().MasterIndex == a.Index {
-			in.Slaves = append(in.Slaves, o.Attrs().Name)
-		}
-	}
-	sort.Strings(in.Slaves)
 	return in
 }
 
@@ -57,12 +51,20 @@ func List(tg *target.Target) ([]Info, error) {
 		return nil, fmt.Errorf("list links: %w", err)
 	}
 	byIndex := make(map[int]netlink.Link, len(links))
+	slaves := map[int][]string{}
 	for _, l := range links {
-		byIndex[l.Attrs().Index] = l
+		a := l.Attrs()
+		byIndex[a.Index] = l
+		if a.MasterIndex != 0 {
+			slaves[a.MasterIndex] = append(slaves[a.MasterIndex], a.Name)
+		}
+	}
+	for _, s := range slaves {
+		sort.Strings(s)
 	}
 	out := make([]Info, 0, len(links))
 	for _, l := range links {
-		out = append(out, infoOf(l, byIndex))
+		out = append(out, infoOf(l, byIndex, slaves))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index })
 	return out, nil

@@ -69,7 +69,7 @@ func (e *Engine) DoFile(ctx context.Context, path string, args []string) *Error 
 	}
 	abs, _ := filepath.Abs(path)
 	e.dir = filepath.Dir(abs)
-	e.setArgs(path, args)
+	e.SetArgs(path, args)
 	return e.DoString(ctx, string(src), filepath.Base(path))
 }
 
@@ -95,8 +95,9 @@ func (e *Engine) Call(ctx context.Context, fn *lua.LFunction, args ...lua.LValue
 	return FromLua(ctx, e.L.PCall(len(args), lua.MultRet, nil))
 }
 
-// SetArgs sets the global `arg` table.
-func (e *Engine) setArgs(script string, args []string) {
+// SetArgs sets the global `arg` table as lua does: arg[0] the script (or
+// "-e" for a chunk), arg[1..n] its arguments.
+func (e *Engine) SetArgs(script string, args []string) {
 	t := e.L.NewTable()
 	t.RawSetInt(0, lua.LString(script))
 	for i, a := range args {
@@ -104,9 +105,6 @@ func (e *Engine) setArgs(script string, args []string) {
 	}
 	e.L.SetGlobal("arg", t)
 }
-
-// SetArgs sets `arg` for a chunk run without a file (`run -e`).
-func (e *Engine) SetArgs(script string, args []string) { e.setArgs(script, args) }
 
 // SetDir sets the directory `require` looks in after the stdlib.
 func (e *Engine) SetDir(dir string) { e.dir = dir }
