@@ -103,9 +103,20 @@ func Raise(L *lua.LState, op, object string, err error) int {
 	if errors.As(err, &inner) && inner.Op != "" {
 		e = &Error{Kind: inner.Kind, Op: inner.Op, Object: inner.Object, Message: inner.Message}
 	}
-	e.Where = L.Where(1)
+	e.Where = luaWhere(L)
 	L.Error(ErrorValue(L, e), 0)
 	return 0
+}
+
+// luaWhere is the position of the nearest Lua caller: `pcall(m.f)` calls
+// the primitive from pcall, a Go function, whose position means nothing.
+func luaWhere(L *lua.LState) string {
+	for level := 1; level < 8; level++ {
+		if w := L.Where(level); w != "" && !strings.HasPrefix(w, "[G]") {
+			return w
+		}
+	}
+	return ""
 }
 
 // ArgError raises an invalid-argument error for op.
