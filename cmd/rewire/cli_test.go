@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"rewire/cmd/rewire/internal/lab"
 )
@@ -222,4 +224,31 @@ func lineDiff(before, after string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// SIGTERM (or Ctrl-C) cancels the script through the Lua state's context
+// and rolls back what it changed.
+func TestSIGTERMCancelsAndRollsBack(t *testing.T) {
+	bin, env := withLab(t)
+	cmd := exec.Command(bin, "run", "--lab", "-e", `bridge.create("br9"); while true do end`)
+	cmd.Env, cmd.Dir = env, "../.."
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the bridge exists: the script is then in its loop.
+	for i := 0; i < 200 && !strings.Contains(labIP(t, "-br", "link"), "br9"); i++ {
+		time.Sleep(25 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err == nil {
+		t.Fatalf("a cancelled run exited 0: %s", out.String())
+	}
+	if !strings.Contains(out.String(), "interrupted") || !strings.Contains(out.String(), "- undo 1 create bridge br9: ok") {
+		t.Fatalf("output: %s", out.String())
+	}
+	if strings.Contains(labIP(t, "-br", "link"), "br9") {
+		t.Fatal("br9 is still there after the cancelled run")
+	}
 }
