@@ -78,5 +78,9 @@ func writeFunc(b *strings.Builder, prefix string, f Func) {
 	if f.Returns != "" {
 		sig += " -> " + f.Returns
 	}
-	fmt.Fprintf(b, "  %s\n      %s\n", sig, f.Doc)
+	doc := f.Doc
+	if f.Needs != "" {
+		doc += " Needs capability " + f.Needs + "."
+	}
+	fmt.Fprintf(b, "  %s\n      %s\n", sig, doc)
 }

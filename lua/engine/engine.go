@@ -23,6 +23,9 @@ type Engine struct {
 	byName  map[string]*Module
 	checks  []Check
 	dir     string // directory of the running script, for require
+
+	granted   Caps // what the user allowed (--allow)
+	effective Caps // what the running code may use: gated functions check it
 }
 
 // New makes an engine with the given modules opened as globals.
@@ -30,7 +33,7 @@ func New(out io.Writer, modules ...Module) *Engine {
 	if out == nil {
 		out = os.Stdout
 	}
-	e := &Engine{Out: out, byName: map[string]*Module{}}
+	e := &Engine{Out: out, byName: map[string]*Module{}, granted: Caps{}, effective: Caps{}}
 	e.L = lua.NewState(lua.Options{SkipOpenLibs: true})
 	e.openSandbox()
 	e.installRequire()
@@ -49,11 +52,11 @@ func (e *Engine) Register(m Module) {
 	e.modules = append(e.modules, m)
 	mp := &e.modules[len(e.modules)-1]
 	e.byName[m.Name] = mp
-	tbl := mp.open(e.L)
+	tbl := mp.open(e.L, e.gate)
 	e.loaded().RawSetString(m.Name, tbl)
 	e.L.SetGlobal(m.Name, tbl)
 	for _, g := range m.Globals {
-		e.L.SetGlobal(g.Name, e.L.NewFunction(g.Fn))
+		e.L.SetGlobal(g.Name, e.L.NewFunction(e.gate(g.Name, g)))
 	}
 }
 
@@ -61,11 +64,16 @@ func (e *Engine) Register(m Module) {
 func (e *Engine) Modules() []Module { return e.modules }
 
 // DoFile runs a script with `arg` set as lua does: arg[0] the script,
-// arg[1..n] its arguments. Ctrl-C reaches it through ctx.
+// arg[1..n] its arguments. Ctrl-C reaches it through ctx. A script whose
+// header asks for capabilities the user did not grant is refused before
+// any of it runs; one that is admitted runs with what it declared.
 func (e *Engine) DoFile(ctx context.Context, path string, args []string) *Error {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return &Error{Kind: KindNotFound, Op: "run", Object: path, Message: "cannot read script: " + errText(err)}
+	}
+	if lerr := e.admitScript(filepath.Base(path), string(src)); lerr != nil {
+		return lerr
 	}
 	abs, _ := filepath.Abs(path)
 	e.dir = filepath.Dir(abs)

@@ -25,7 +25,8 @@ func (e *Engine) loaded() *lua.LTable {
 
 // installRequire sets `require`, which resolves, in order: a module
 // already loaded (bindings are), the embedded stdlib, then NAME.lua next
-// to the running script. Nothing else on disk is reachable.
+// to the running script. Nothing else on disk is reachable. A module runs
+// with the script's capabilities and may not ask for more.
 func (e *Engine) installRequire() {
 	e.L.SetGlobal("require", e.L.NewFunction(func(L *lua.LState) int {
 		name := L.CheckString(1)
@@ -35,6 +36,9 @@ func (e *Engine) installRequire() {
 			return 1
 		}
 		src, chunk, err := e.findModule(name)
+		if err == nil {
+			err = e.admitModule(src)
+		}
 		if err != nil {
 			return Raise(L, "require", name, err)
 		}

@@ -10,6 +10,9 @@ type Func struct {
 	Returns string // "table" (empty: nothing)
 	Doc     string // one or more sentences
 	Fn      lua.LGFunction
+	// Needs names the capability (CapExec, CapFiles, CapNet) a script
+	// must declare and be granted to call it; the engine enforces it.
+	Needs string
 }
 
 // Type is a userdata type a module hands out (e.g. a domain object),
@@ -33,12 +36,14 @@ type Module struct {
 	Globals []Func
 }
 
-func (m *Module) open(L *lua.LState) *lua.LTable {
+// open builds the module's table and metatables; gate wraps each
+// function so that its Needs is enforced at every call.
+func (m *Module) open(L *lua.LState, gate func(op string, f Func) lua.LGFunction) *lua.LTable {
 	for _, t := range m.Types {
 		mt := L.NewTypeMetatable(t.Name)
 		methods := L.NewTable()
 		for _, f := range t.Methods {
-			methods.RawSetString(f.Name, L.NewFunction(f.Fn))
+			methods.RawSetString(f.Name, L.NewFunction(gate(t.Name+":"+f.Name, f)))
 		}
 		mt.RawSetString("__index", methods)
 		if t.ToString != nil {
@@ -47,7 +52,7 @@ func (m *Module) open(L *lua.LState) *lua.LTable {
 	}
 	tbl := L.NewTable()
 	for _, f := range m.Funcs {
-		tbl.RawSetString(f.Name, L.NewFunction(f.Fn))
+		tbl.RawSetString(f.Name, L.NewFunction(gate(m.Name+"."+f.Name, f)))
 	}
 	return tbl
 }
