@@ -1,0 +1,51 @@
+package files
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"rewire/bindings/target"
+	"rewire/bindings/tx"
+	"rewire/lua/engine"
+)
+
+type removeUndo struct {
+	Before State `json:"before"`
+}
+
+func init() {
+	tx.RegisterFunc("files.remove", func(_ *target.Target, u removeUndo) error {
+		return restore(u.Before)
+	}, func(_ *target.Target, u removeUndo) error {
+		return driftFrom(u.Before.Path, nil)
+	})
+}
+
+// Remove is `rm PATH`: a file that does not exist is an error, as for rm
+// without -f; rollback puts the file back with its content, mode and owner.
+func Remove(s *tx.Session, path string) error {
+	p, err := resolve(path)
+	if err != nil {
+		return err
+	}
+	before, err := Capture(p)
+	if err != nil {
+		return err
+	}
+	if !before.Exists {
+		return engine.NotFound("no such file")
+	}
+	return s.Apply(tx.Change{
+		Kind: "files.remove",
+		Obj:  "file:" + p,
+		Desc: fmt.Sprintf("remove file %s (%d bytes)", p, len(before.Content)),
+		Undo: removeUndo{Before: before},
+		Apply: func() error {
+			if err := os.Remove(p); err != nil {
+				return fileErr(err)
+			}
+			return syncDir(filepath.Dir(p))
+		},
+	})
+}
