@@ -21,8 +21,13 @@ func runRepl(args []string) int {
 	var tf targetFlags
 	tf.add(fs)
 	history := fs.String("history", defaultHistory(), "history file (\"\" keeps none)")
+	allow := fs.String("allow", "", "capabilities the session may use: exec,files,net")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	grant, err := engine.ParseCaps(*allow)
+	if err != nil {
+		return fail("repl: --allow: %v", err)
 	}
 	tg, st, err := tf.open()
 	if err != nil {
@@ -34,6 +39,7 @@ func runRepl(args []string) int {
 	s.OnUndo = func(r tx.UndoResult) { fmt.Println(r) }
 	e := engine.New(os.Stdout, allModules(s)...)
 	defer e.Close()
+	e.Grant(grant)
 
 	name := tg.Name
 	if tf.uri != "" {

@@ -28,9 +28,14 @@ func runRun(args []string) int {
 	wait := fs.Bool("wait", false, "wait for another open transaction instead of failing")
 	confirm := fs.Duration("confirm", 0, "keep the change only if confirmed (Enter, or rewire confirm ID) within this time, e.g. 2m")
 	noGuard := fs.Bool("no-guard", false, "no automatic probes, no automatic confirm-or-revert")
+	allow := fs.String("allow", "", "capabilities the script may use, if its header asks: exec,files,net")
 	rest, err := parseArgs(fs, args, 1)
 	if err != nil {
 		return 2
+	}
+	grant, err := engine.ParseCaps(*allow)
+	if err != nil {
+		return fail("run: --allow: %v", err)
 	}
 	opts := tx.RunOptions{Chunk: *chunk}
 	if *chunk == "" {
@@ -54,6 +59,7 @@ func runRun(args []string) int {
 	s.OnUndo = func(r tx.UndoResult) { fmt.Fprintln(os.Stderr, r) }
 	e := engine.New(os.Stdout, allModules(s)...)
 	defer e.Close()
+	e.Grant(grant)
 
 	// The guard looks at the host before anything changes: which admin
 	// sessions come in, which gateways answer.
