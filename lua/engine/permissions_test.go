@@ -13,14 +13,14 @@ import (
 
 func TestHeaderReadsOnlyTheLeadingComments(t *testing.T) {
 	for src, want := range map[string]string{
-		"-- rewire: allow=exec,files\nprint(1)":                      "exec,files",
+		"-- rewire: allow=exec,files\nprint(1)":                        "exec,files",
 		"#!/usr/bin/env rewire\n\n-- a recipe\n-- rewire: allow=net\n": "net",
-		"-- rewire: allow=exec\n-- rewire: allow=files\n":            "exec,files",
-		"-- rewire: allow=\nprint(1)":                                "",
-		"print(1)\n-- rewire: allow=exec":                            "",
-		"--[[ block\n-- rewire: allow=exec\n]]":                      "",
-		"local x = 1 -- rewire: allow=exec":                          "",
-		"":                                                           "",
+		"-- rewire: allow=exec\n-- rewire: allow=files\n":              "exec,files",
+		"-- rewire: allow=\nprint(1)":                                  "",
+		"print(1)\n-- rewire: allow=exec":                              "",
+		"--[[ block\n-- rewire: allow=exec\n]]":                        "",
+		"local x = 1 -- rewire: allow=exec":                            "",
+		"":                                                             "",
 	} {
 		got, err := Header(src)
 		if err != nil {
