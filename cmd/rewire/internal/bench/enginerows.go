@@ -74,35 +74,39 @@ func (e *env) engineRows() error {
 // rssRows measures peak RSS of a whole cut-over and of an empty run, each
 // against its shell counterpart, and the floor of the measuring tool.
 func (e *env) rssRows(empty, emptySh, sd string) error {
-	floor, err := peakRSS(nil, "true")
+	m, err := newRSSMeter()
 	if err != nil {
 		return err
 	}
-	run, err := peakRSS(nil, e.Self, "run", "--lab", "--state-dir", sd, e.example("nat-to-bridge.lua"))
+	floor, err := m.peak(nil, "true")
+	if err != nil {
+		return err
+	}
+	run, err := m.peak(nil, e.Self, "run", "--lab", "--state-dir", sd, e.example("nat-to-bridge.lua"))
 	if err != nil {
 		return err
 	}
 	if _, err := runProc(nil, nil, e.Self, "rollback", "--state-dir", sd, "last"); err != nil {
 		return fmt.Errorf("undo the cut-over: %w", err)
 	}
-	sh, err := peakRSS(e.host, "sh", e.migrate)
+	sh, err := m.peak(e.host, "sh", e.migrate)
 	if err != nil {
 		return err
 	}
 	if _, err := runProc(e.host, nil, "sh", e.revert); err != nil {
 		return fmt.Errorf("undo the baseline: %w", err)
 	}
-	emptyRun, err := peakRSS(nil, e.Self, "run", "--lab", "--state-dir", sd, empty)
+	emptyRun, err := m.peak(nil, e.Self, "run", "--lab", "--state-dir", sd, empty)
 	if err != nil {
 		return err
 	}
-	emptyShell, err := peakRSS(nil, "sh", emptySh)
+	emptyShell, err := m.peak(nil, "sh", emptySh)
 	if err != nil {
 		return err
 	}
 	e.add(Row{Metric: "peak RSS: `rewire run --lab nat-to-bridge.lua` vs `sh migrate.sh` and its `ip` children", Rewire: KiB(run), Baseline: KiB(sh), Target: "—"})
 	e.add(Row{Metric: "peak RSS: `rewire run --lab` of an empty script vs `sh` of an empty script", Rewire: KiB(emptyRun), Baseline: KiB(emptyShell), Target: "—"})
-	e.note("Peak RSS is wait4's maxrss as `busybox time -v` reports it; busybox's own pages set a floor (`busybox time -v true` reads %.1f MiB), which flatters no side but shrinks small ratios toward 1.", float64(floor)/1024)
+	e.note("Peak RSS is wait4's maxrss as `busybox time -v` reports it (its page-size factor undone: %dx), so a program this bench spawns is not charged with the bench's own memory; for `true` it reads %.1f MiB.", m.scale, float64(floor)/1024)
 	return nil
 }
 

@@ -48,16 +48,36 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
-// peakRSS runs argv under `busybox time -v` and returns the peak RSS it
-// reports in KiB (wait4's rusage, which for a shell includes its largest
-// waited-for child). Not our own wait4: a child this process spawns
-// starts on a share of this process's memory, which rusage would count.
-func peakRSS(tg *target.Target, argv ...string) (int64, error) {
+// rssMeter measures peak RSS with `busybox time -v` (wait4's rusage, which
+// for a shell includes its largest waited-for child). Not our own wait4: a
+// child this process spawns starts on a share of this process's memory,
+// which rusage would count.
+type rssMeter struct {
+	scale int64 // busybox takes ru_maxrss (KiB) for pages; scale undoes it
+}
+
+// newRSSMeter calibrates on /usr/bin/true (about 1 MiB): a busybox that
+// multiplies KiB by the page size in KiB reports 4 MiB or more for it.
+func newRSSMeter() (*rssMeter, error) {
+	m := &rssMeter{scale: 1}
+	raw, err := m.peak(nil, "true")
+	if err != nil {
+		return nil, err
+	}
+	if raw >= 3*1024 {
+		m.scale = int64(os.Getpagesize() / 1024)
+	}
+	return m, nil
+}
+
+// peak runs argv inside tg (nil: here) and returns its peak RSS in KiB.
+func (m *rssMeter) peak(tg *target.Target, argv ...string) (int64, error) {
 	p, err := runProc(tg, nil, append([]string{"busybox", "time", "-v"}, argv...)...)
 	if err != nil {
 		return 0, err
 	}
-	return parseMaxRSS(p.Out)
+	kb, err := parseMaxRSS(p.Out)
+	return kb / m.scale, err
 }
 
 // parseMaxRSS reads "Maximum resident set size (kbytes): N" from time -v.

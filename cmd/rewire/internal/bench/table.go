@@ -85,6 +85,7 @@ func Render(m Machine, rows []Row) string {
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(r.Metric), cell(r.Rewire.Text), cell(r.Baseline.Text), r.Ratio(), cell(r.Target))
 	}
+	b.WriteString("\nRatio is rewire ÷ baseline: below 1 rewire is faster, loses less or uses less. Written by `rewire bench` (`make bench`); numbers are never a pass/fail.\n")
 	if len(m.Notes) > 0 {
 		b.WriteString("\n")
 		for _, n := range m.Notes {
