@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -74,6 +76,16 @@ func Run(c Config) (string, error) {
 	defer func() {
 		e.logf("lab down")
 		l.Down(func(string) {})
+	}()
+	// Interrupted, the bench still leaves no lab behind for other tests to trip on.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		<-sig
+		e.logf("interrupted: lab down")
+		l.Down(func(string) {})
+		os.Exit(130)
 	}()
 	e.host, e.lan = l.Target(), l.LAN()
 	defer e.host.Close()
