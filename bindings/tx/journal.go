@@ -121,14 +121,16 @@ func syncDir(dir string) {
 
 // Step is one change of a transaction as replayed from its journal.
 type Step struct {
-	Seq     int             `json:"seq"`
-	Kind    string          `json:"kind"`
-	Obj     string          `json:"object,omitempty"`
-	Desc    string          `json:"desc"`
-	Data    json.RawMessage `json:"-"`
-	Done    bool            `json:"done"`   // apply finished
-	Undone  bool            `json:"undone"` // an undo of it succeeded
-	UndoErr string          `json:"undo_error,omitempty"`
+	Seq    int             `json:"seq"`
+	Kind   string          `json:"kind"`
+	Obj    string          `json:"object,omitempty"`
+	Desc   string          `json:"desc"`
+	Data   json.RawMessage `json:"-"`
+	Done   bool            `json:"done"`   // apply finished
+	Undone bool            `json:"undone"` // an undo of it succeeded
+	// Simulated: listed, not applied (Tx.Simulate); only plans make these.
+	Simulated bool   `json:"simulated,omitempty"`
+	UndoErr   string `json:"undo_error,omitempty"`
 }
 
 // Summary is a transaction replayed from its journal.

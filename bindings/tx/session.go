@@ -23,6 +23,10 @@ type Session struct {
 	// as if the kernel had refused it.
 	Inject func(seq int) error
 
+	// Simulate is handed to each transaction (Tx.Simulate): the changes
+	// it selects are listed, never applied.
+	Simulate func(Change) bool
+
 	cur  *Tx
 	plan []*Step
 }
@@ -59,7 +63,7 @@ func (s *Session) Tx() (*Tx, error) {
 			return nil, err
 		}
 	}
-	t.OnApply, t.OnUndo = s.OnApply, s.OnUndo
+	t.OnApply, t.OnUndo, t.Simulate = s.OnApply, s.OnUndo, s.Simulate
 	s.cur = t
 	return t, nil
 }

@@ -40,6 +40,11 @@ type Tx struct {
 	OnApply func(*Step)
 	// OnUndo is told of each undo step as it finishes.
 	OnUndo func(UndoResult)
+	// Simulate selects changes that are listed and journaled but neither
+	// applied nor undone: a plan run against a replica of the host applies
+	// the kernel's changes there, while the libvirt daemon it cannot copy
+	// must not be touched.
+	Simulate func(Change) bool
 }
 
 // Begin opens a transaction against tg: it takes the store's lock and
@@ -92,6 +97,10 @@ func (t *Tx) Apply(c Change) error {
 			t.OnApply(st)
 		}
 		return nil
+	}
+	if t.Simulate != nil && t.Simulate(c) {
+		st.Simulated = true
+		c.Apply = func() error { return nil }
 	}
 	if err := t.j.append(Record{T: "intent", Seq: st.Seq, Kind: c.Kind, Obj: c.Obj, Desc: c.Desc, Data: data}); err != nil {
 		return err
@@ -202,7 +211,13 @@ func (t *Tx) finish(state string) error {
 }
 
 func (t *Tx) undoOne(st *Step) UndoResult {
-	res := runUndo(t.Target, st)
+	var res UndoResult
+	if st.Simulated { // never applied, so nothing to undo
+		res = UndoResult{Seq: st.Seq, Desc: st.Desc}
+		st.Undone = true
+	} else {
+		res = runUndo(t.Target, st)
+	}
 	if !t.DryRun {
 		rec := Record{T: "undo", Seq: st.Seq}
 		if res.Err != nil {

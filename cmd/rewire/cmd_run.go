@@ -29,6 +29,7 @@ func runRun(args []string) int {
 	confirm := fs.Duration("confirm", 0, "keep the change only if confirmed (Enter, or rewire confirm ID) within this time, e.g. 2m")
 	noGuard := fs.Bool("no-guard", false, "no automatic probes, no automatic confirm-or-revert")
 	allow := fs.String("allow", "", "capabilities the script may use, if its header asks: exec,files,net")
+	dry := fs.Bool("dry-run", false, "change nothing: list what the run would change (as rewire plan)")
 	rest, err := parseArgs(fs, args, 1)
 	if err != nil {
 		return 2
@@ -45,6 +46,9 @@ func runRun(args []string) int {
 		opts.File, rest = rest[0], rest[1:]
 	}
 	opts.Args = rest
+	if *dry {
+		return dryRun(tf, opts, grant, *confirm, *noGuard)
+	}
 	tg, st, err := tf.open()
 	if err != nil {
 		return fail("%v", err)

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"rewire/bindings/tx"
+	"rewire/cmd/rewire/internal/plan"
+	"rewire/lua/engine"
+)
+
+func init() {
+	register(command{name: "plan", summary: "list the changes a recipe would make, with firewall and XML diffs, touching nothing", run: runPlan})
+}
+
+func runPlan(args []string) int {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	var tf targetFlags
+	tf.add(fs)
+	chunk := fs.String("e", "", "plan this Lua chunk instead of a file (like lua -e)")
+	confirm := fs.Duration("confirm", 0, "as run's --confirm: the plan says confirm-or-revert would be armed")
+	noGuard := fs.Bool("no-guard", false, "as run's --no-guard")
+	allow := fs.String("allow", "", "as run's --allow: capabilities the script may use")
+	rest, err := parseArgs(fs, args, 1)
+	if err != nil {
+		return 2
+	}
+	grant, err := engine.ParseCaps(*allow)
+	if err != nil {
+		return fail("plan: --allow: %v", err)
+	}
+	opts := tx.RunOptions{Chunk: *chunk}
+	if *chunk == "" {
+		if len(rest) == 0 {
+			return fail("plan: no script (rewire plan SCRIPT.lua [ARGS], or -e CHUNK)")
+		}
+		opts.File, rest = rest[0], rest[1:]
+	}
+	opts.Args = rest
+	return dryRun(tf, opts, grant, *confirm, *noGuard)
+}
+
+// dryRun is `rewire plan` and `rewire run --dry-run`: the recipe runs on
+// a throw-away replica of the target and the changes it made are listed.
+// The recipe's own output goes to stderr, the plan to stdout.
+func dryRun(tf targetFlags, o tx.RunOptions, grant engine.Caps, confirm time.Duration, noGuard bool) int {
+	tg, _, err := tf.open()
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer tg.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	p, err := plan.Make(ctx, tg, plan.Options{File: o.File, Chunk: o.Chunk, Args: o.Args,
+		Modules: allModules, Out: os.Stderr, Confirm: confirm, NoGuard: noGuard,
+		Prepare: func(e *engine.Engine) { e.Grant(grant) }})
+	if p == nil {
+		return fail("%v", err)
+	}
+	if tf.json {
+		json.NewEncoder(os.Stdout).Encode(p)
+	} else {
+		p.Write(os.Stdout)
+	}
+	if p.Err != nil {
+		fmt.Fprintln(os.Stderr, p.Err.Error())
+		return 1
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+	return 0
+}
