@@ -22,7 +22,9 @@ type Info struct {
 	ID         string   `json:"id"`
 	STP        string   `json:"stp"` // yes/no, as brctl prints it
 	Interfaces []string `json:"interfaces"`
-	Attrs      `json:"-"`
+	// ForwardDelay is in seconds, as brctl setfd and ifcfg's DELAY= take it.
+	ForwardDelay int `json:"forward_delay"`
+	Attrs        `json:"-"`
 }
 
 // Options are what Create sets; nil means the kernel's default.
@@ -70,7 +72,7 @@ func List(tg *target.Target) ([]Info, error) {
 		if a.STP {
 			stp = "yes"
 		}
-		out = append(out, Info{Bridge: l.Name, ID: a.ID, STP: stp, Interfaces: nonNil(l.Slaves), Attrs: a})
+		out = append(out, Info{Bridge: l.Name, ID: a.ID, STP: stp, Interfaces: nonNil(l.Slaves), ForwardDelay: a.ForwardDelay, Attrs: a})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Bridge < out[j].Bridge })
 	return out, nil
@@ -96,7 +98,8 @@ func Get(tg *target.Target, name string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{Bridge: name, ID: a.ID, STP: map[bool]string{true: "yes", false: "no"}[a.STP], Interfaces: nonNil(l.Slaves), Attrs: a}, nil
+	return Info{Bridge: name, ID: a.ID, STP: map[bool]string{true: "yes", false: "no"}[a.STP], Interfaces: nonNil(l.Slaves),
+		ForwardDelay: a.ForwardDelay, Attrs: a}, nil
 }
 
 // Ports is `bridge link show master BR`: the bridge's ports.
