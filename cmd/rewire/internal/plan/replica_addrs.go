@@ -65,8 +65,11 @@ func (r *Replica) copyRoutes(tg *target.Target, m linkMap) error {
 		for _, nh := range rt.MultiPath {
 			nh.LinkIndex = m[nh.LinkIndex]
 		}
-		rt.ILinkIndex = 0
-		if err := h.RouteAdd(&rt); err != nil && !errors.Is(err, unix.EEXIST) {
+		c := netlink.Route{LinkIndex: rt.LinkIndex, Dst: rt.Dst, Src: rt.Src, Gw: rt.Gw, Table: rt.Table,
+			Protocol: rt.Protocol, Scope: rt.Scope, Type: rt.Type, Priority: rt.Priority,
+			Flags:     rt.Flags & unix.RTNH_F_ONLINK, // the rest (linkdown, dead) the kernel sets
+			MultiPath: rt.MultiPath, MTU: rt.MTU, AdvMSS: rt.AdvMSS, Hoplimit: rt.Hoplimit, Family: rt.Family}
+		if err := h.RouteAdd(&c); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("route %s: %w", rt, err)
 		}
 	}
