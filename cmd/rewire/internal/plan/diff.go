@@ -35,14 +35,14 @@ func lineDiff(before, after string) string {
 		case i < len(a) && j < len(b) && a[i] == b[j]:
 			section = sectionOf(a[i], section)
 			i, j = i+1, j+1
-		case j < len(b) && (i == len(a) || lcs[i][j+1] >= lcs[i+1][j]):
-			section = sectionOf(b[j], section)
-			emit("+", b[j])
-			j++
-		default:
+		case i < len(a) && (j == len(b) || lcs[i+1][j] >= lcs[i][j+1]):
 			section = sectionOf(a[i], section)
 			emit("-", a[i])
 			i++
+		default:
+			section = sectionOf(b[j], section)
+			emit("+", b[j])
+			j++
 		}
 	}
 	return out.String()
