@@ -236,6 +236,7 @@ func restoreMaster(tg *target.Target, h *netlink.Handle, l netlink.Link, master 
 		if err := h.LinkSetNoMaster(l); err != nil {
 			return fmt.Errorf("nomaster %s: %w", l.Attrs().Name, err)
 		}
+		flushNeighbours(h, l)
 		return nil
 	}
 	m, err := tg.LinkByName(master)
@@ -258,4 +259,21 @@ func Drift(tg *target.Target, want State) error {
 		return fmt.Errorf("link %s is %+v, the transaction left %+v", want.Name, now, want)
 	}
 	return nil
+}
+
+// flushNeighbours is `ip neigh flush dev DEV`. A link released from a
+// bridge may hold entries the kernel tried to resolve while it was a port
+// (a rollback puts its address and routes back first): the bridge took the
+// replies, so they sit INCOMPLETE until the kernel's next retry, a second
+// of lost traffic. Dropping them makes the next packet resolve at once.
+func flushNeighbours(h *netlink.Handle, l netlink.Link) {
+	ns, err := h.NeighList(l.Attrs().Index, netlink.FAMILY_ALL)
+	if err != nil {
+		return
+	}
+	for i := range ns {
+		if ns[i].State&netlink.NUD_PERMANENT == 0 {
+			h.NeighDel(&ns[i])
+		}
+	}
 }
