@@ -47,8 +47,13 @@ demo: build
 	ip -n rewire-lab -br addr
 	$(BIN) lab down
 
+# Side by side with the field procedure (ip/virsh/iptables), on a lab of
+# its own; writes docs/bench-results.md. Numbers inform, never fail.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@-$(BIN) lab down >/dev/null 2>&1
+	$(BIN) bench --out docs/bench-results.md
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./bindings/nat
+	$(GO) test -run '^$$' -bench . -benchmem ./lua/engine
 
 clean:
 	rm -rf bin
