@@ -89,7 +89,7 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Steps: []Step{}}
+	p := &Plan{Steps: []Step{}, Checks: []string{}}
 	s := &tx.Session{Store: st, Target: rep.Target, Script: o.File, Args: o.Args, Simulate: simulated}
 	fw := rules(rep.Target)
 	diffs := map[int]string{}
