@@ -50,7 +50,6 @@ demo: build
 # Side by side with the field procedure (ip/virsh/iptables), on a lab of
 # its own; writes docs/bench-results.md. Numbers inform, never fail.
 bench: build
-	@-$(BIN) lab down >/dev/null 2>&1
 	$(BIN) bench --out docs/bench-results.md
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./bindings/nat
 	$(GO) test -run '^$$' -bench . -benchmem ./lua/engine
