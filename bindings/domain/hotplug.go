@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"crypto/rand"
 	"fmt"
 
 	"libvirt.org/go/libvirt"
@@ -13,17 +12,11 @@ import (
 
 // AttachInterface is `virsh attach-interface NAME --type T --source S
 // [--model M] [--mac MAC] [--live] [--config]` (S6 hot-plug). A MAC is
-// generated (52:54:00:..) when none is given; the MAC used is returned.
+// chosen (52:54:00:.., newMAC) when none is given; the MAC used is returned.
 // Rollback unplugs it again; a guest that does not acknowledge the
 // unplug (no OS) keeps the device, and the rollback says so.
 func AttachInterface(s *tx.Session, name string, src Source, mac string, sc Scope) (string, error) {
 	if err := src.Validate(); err != nil {
-		return "", err
-	}
-	var err error
-	if mac == "" {
-		mac = randomMAC()
-	} else if mac, err = NormalizeMAC(mac); err != nil {
 		return "", err
 	}
 	d, err := Lookup(s.Target, name)
@@ -31,6 +24,13 @@ func AttachInterface(s *tx.Session, name string, src Source, mac string, sc Scop
 		return "", err
 	}
 	defer d.Free()
+	if mac == "" {
+		if mac, err = newMAC(s, d, src); err != nil {
+			return "", err
+		}
+	} else if mac, err = NormalizeMAC(mac); err != nil {
+		return "", err
+	}
 	if sc, err = sc.resolve(name, statusOf(d)); err != nil {
 		return "", err
 	}
@@ -162,11 +162,4 @@ func sameMAC(a, b string) bool {
 	x, err1 := NormalizeMAC(a)
 	y, err2 := NormalizeMAC(b)
 	return err1 == nil && err2 == nil && x == y
-}
-
-// randomMAC makes a MAC in the 52:54:00 range libvirt and QEMU use.
-func randomMAC() string {
-	b := make([]byte, 3)
-	rand.Read(b)
-	return fmt.Sprintf("52:54:00:%02x:%02x:%02x", b[0], b[1], b[2])
 }

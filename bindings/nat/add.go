@@ -51,40 +51,86 @@ func Forward(s *tx.Session, bridge, cidr, tag string) (Result, error) {
 // PORT -j DNAT --to-destination TO` plus `iptables -I FORWARD -d ADDR -p
 // PROTO --dport TOPORT -j ACCEPT`, so the new connection reaches the guest.
 func AddPortForward(s *tx.Session, pf PortForward) (Result, error) {
-	if err := checkProto(pf.Proto); err != nil {
+	f, desc, rules, err := portForward(s, pf)
+	if err != nil {
 		return Result{}, err
+	}
+	return finish(s, f, desc, rules[0].Tag(), false, rules)
+}
+
+// AddPortForwards is AddPortForward for many forwards at once, as one
+// iptables-restore batch (and one journaled change) per address family:
+// what `iptables-restore` of a saved list does, versus one exec per rule.
+// Every forward is checked before any rule goes in; a bad one is named by
+// its position and nothing changes. Result.Tags has each forward's tag.
+func AddPortForwards(s *tx.Session, pfs []PortForward) (Result, error) {
+	byFamily := map[Family][]Rule{}
+	var order []Family
+	var res Result
+	for i, pf := range pfs {
+		f, _, rules, err := portForward(s, pf)
+		if err != nil {
+			return Result{}, fmt.Errorf("port forward #%d (%s %s -> %s): %w", i+1, pf.Proto, pf.Port, pf.To, err)
+		}
+		if _, ok := byFamily[f]; !ok {
+			order = append(order, f)
+		}
+		byFamily[f] = append(byFamily[f], rules...)
+		res.Tags = append(res.Tags, rules[0].Tag())
+	}
+	for _, f := range order {
+		n := len(byFamily[f]) / 2 // a DNAT and an ACCEPT each
+		desc := fmt.Sprintf("%d %s port forward", n, f)
+		if n > 1 {
+			desc += "s"
+		}
+		r, err := finish(s, f, desc, "", false, byFamily[f])
+		if err != nil {
+			return Result{}, err
+		}
+		res.Added += r.Added
+		res.Warnings = append(res.Warnings, r.Warnings...)
+	}
+	return res, nil
+}
+
+// portForward checks one forward and makes its rules.
+func portForward(s *tx.Session, pf PortForward) (Family, string, []Rule, error) {
+	if err := checkProto(pf.Proto); err != nil {
+		return "", "", nil, err
 	}
 	ports, err := parsePorts(pf.Port)
 	if err != nil {
-		return Result{}, err
+		return "", "", nil, err
 	}
 	ip, f, to, err := destination(pf.To)
 	if err != nil {
-		return Result{}, err
+		return "", "", nil, err
 	}
 	if to != nil && !to.single() && to.Hi-to.Lo != ports.Hi-ports.Lo {
-		return Result{}, invalid("port range %s and destination range %s differ in size", ports.nat(), to.nat())
+		return "", "", nil, invalid("port range %s and destination range %s differ in size", ports.nat(), to.nat())
 	}
 	if pf.In != "" {
 		if err := checkIface(s.Target, pf.In); err != nil {
-			return Result{}, err
+			return "", "", nil, err
 		}
 	}
 	tag, err := tagFor(s, pf.Tag)
 	if err != nil {
-		return Result{}, err
+		return "", "", nil, err
 	}
 	desc := fmt.Sprintf("port forward %s %s -> %s", pf.Proto, ports.nat(), pf.To)
 	if pf.In != "" {
 		desc += " in " + pf.In
 	}
-	return finish(s, f, desc, tag, false, portForwardRules(f, pf, ports, ip, to, tag))
+	return f, desc, portForwardRules(f, pf, ports, ip, to, tag), nil
 }
 
 func finish(s *tx.Session, f Family, desc, tag string, bridged bool, rules []Rule) (Result, error) {
-	n, err := addRules(s, f, desc, rules)
+	n, rs, err := addRules(s, f, desc, rules)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Tag: tag, Added: n, Warnings: Warnings(s.Target, f, bridged)}, nil
+	// Adding rules changes no policy: the ruleset read before tells.
+	return Result{Tag: tag, Added: n, Warnings: warnings(s.Target, rs, f, bridged)}, nil
 }

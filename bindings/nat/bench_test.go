@@ -29,7 +29,7 @@ func BenchmarkRules1000(b *testing.B) {
 				b.Fatal(err)
 			}
 			s := &tx.Session{Store: st, Target: tg}
-			if n, err := addRules(s, IPv4, "bench", thousandRules()); err != nil || n != 1000 {
+			if n, _, err := addRules(s, IPv4, "bench", thousandRules()); err != nil || n != 1000 {
 				b.Fatalf("%d rules, %v", n, err)
 			}
 			b.StopTimer()

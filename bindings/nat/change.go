@@ -15,6 +15,7 @@ func init() {
 // Result is what a rule-adding call reports back.
 type Result struct {
 	Tag      string   `json:"tag"`                // the comment tag the rules carry (rewire:<tag>)
+	Tags     []string `json:"tags,omitempty"`     // AddPortForwards: each forward's tag
 	Added    int      `json:"added"`              // rules added (rules already there are not added twice)
 	Warnings []string `json:"warnings,omitempty"` // host settings that may defeat the rules
 }
@@ -32,22 +33,23 @@ func tagFor(s *tx.Session, tag string) (string, error) {
 }
 
 // addRules applies rules of one family as one change: one
-// iptables-restore --noflush batch, undone by another.
-func addRules(s *tx.Session, f Family, desc string, rules []Rule) (int, error) {
+// iptables-restore --noflush batch, undone by another. It returns the
+// ruleset it read before the change, for the caller's warnings.
+func addRules(s *tx.Session, f Family, desc string, rules []Rule) (int, *ruleset, error) {
 	rs, err := load(s.Target, f)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	p := makePlan(rs, rules)
 	if p.noop() {
-		return 0, nil
+		return 0, rs, nil
 	}
 	err = s.Apply(tx.Change{
 		Kind: "nat.rules", Obj: "nat:" + desc, Desc: desc, Undo: p,
 		Apply: func() error { return p.applyBatch().run(s.Target, f) },
 	})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return len(p.Rules), nil
+	return len(p.Rules), rs, nil
 }

@@ -1,6 +1,8 @@
 package nat
 
 import (
+	"fmt"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"rewire/bindings/tx"
@@ -55,13 +57,32 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return pushResult(L, res)
 				}},
-			{Name: "port_forward", Args: "{proto=\"tcp\"|\"udp\", port=int|\"lo-hi\", to=\"addr[:port]\", in=iface, tag=string}", Returns: "tag",
-				Doc: "DNAT a host port to a guest (iptables -t nat -A PREROUTING -p tcp --dport PORT -j DNAT --to-destination TO) and accept the forwarded connection.",
+			{Name: "port_forward", Args: "{proto=\"tcp\"|\"udp\", port=int|\"lo-hi\", to=\"addr[:port]\", in=iface, tag=string} | { {...}, ... }", Returns: "tag | {tag, ...}",
+				Doc: "DNAT a host port to a guest (iptables -t nat -A PREROUTING -p tcp --dport PORT -j DNAT --to-destination TO) and accept the forwarded connection. A list of forwards goes in as one iptables-restore batch (one change), and returns their tags.",
 				Fn: func(L *lua.LState) int {
-					o := conv.OptsAt(L, 1)
-					pf := PortForward{Proto: o.String("proto", "tcp"), Port: o.String("port", ""), To: o.String("to", ""),
-						In: o.String("in", ""), Tag: o.String("tag", "")}
-					if err := o.Err(); err != nil {
+					list := L.CheckTable(1)
+					if first, ok := list.RawGetInt(1).(*lua.LTable); ok && first != nil {
+						var pfs []PortForward
+						for i := 1; i <= list.Len(); i++ {
+							L.Push(list.RawGetInt(i))
+							pf, err := portForwardOpts(L, L.GetTop())
+							L.Pop(1)
+							if err != nil {
+								return engine.Raise(L, "nat.port_forward", fmt.Sprintf("#%d", i), engine.Invalid("%v", err))
+							}
+							pfs = append(pfs, pf)
+						}
+						res, err := AddPortForwards(s, pfs)
+						if err != nil {
+							return engine.Raise(L, "nat.port_forward", fmt.Sprintf("%d forwards", len(pfs)), err)
+						}
+						pushResult(L, res)
+						L.Pop(1)
+						L.Push(conv.ToLua(L, res.Tags))
+						return 1
+					}
+					pf, err := portForwardOpts(L, 1)
+					if err != nil {
 						return engine.Raise(L, "nat.port_forward", pf.To, engine.Invalid("%v", err))
 					}
 					res, err := AddPortForward(s, pf)
@@ -98,6 +119,14 @@ func Module(s *tx.Session) engine.Module {
 				}},
 		},
 	}
+}
+
+// portForwardOpts reads one port forward's table at stack index i.
+func portForwardOpts(L *lua.LState, i int) (PortForward, error) {
+	o := conv.OptsAt(L, i)
+	pf := PortForward{Proto: o.String("proto", "tcp"), Port: o.String("port", ""), To: o.String("to", ""),
+		In: o.String("in", ""), Tag: o.String("tag", "")}
+	return pf, o.Err()
 }
 
 // printLine prints through the script's own print, so the REPL and

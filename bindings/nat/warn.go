@@ -15,8 +15,14 @@ func invalid(format string, a ...any) error { return engine.Invalid(format, a...
 // bridge's rules, bridge-nf-call-iptables=1 sends traffic bridged between
 // VMs through FORWARD as well.
 func Warnings(tg *target.Target, f Family, bridged bool) []string {
+	rs, _ := load(tg, f)
+	return warnings(tg, rs, f, bridged)
+}
+
+// warnings is Warnings on a ruleset already read (nil: unknown).
+func warnings(tg *target.Target, rs *ruleset, f Family, bridged bool) []string {
 	var w []string
-	if rs, err := load(tg, f); err == nil {
+	if rs != nil {
 		if t := rs.Tables["filter"]; t != nil && t.Policies["FORWARD"] == "DROP" {
 			w = append(w, string(f)+" FORWARD policy is DROP (as Docker sets it): forwarded traffic no rule accepts is dropped")
 		}

@@ -19,7 +19,10 @@ type Spec struct {
 	Name       string `json:"name"`                  // "host", "lab" or a label
 	NetnsPath  string `json:"netns,omitempty"`       // "" = the namespace rewire runs in
 	LibvirtURI string `json:"libvirt_uri,omitempty"` // "" = libvirt's default
-	StateDir   string `json:"state_dir,omitempty"`   // where per-target files (dnsmasq, lab) live
+	// NetworksURI is where libvirt networks live when not with the domains:
+	// a plan's scratch copy of them. "" = LibvirtURI.
+	NetworksURI string `json:"networks_uri,omitempty"`
+	StateDir    string `json:"state_dir,omitempty"` // where per-target files (dnsmasq, lab) live
 }
 
 // Target is an open Spec: it owns a netlink handle bound to the namespace.

@@ -73,7 +73,7 @@ func Define(s *tx.Session, xml string) (string, error) {
 		Desc: fmt.Sprintf("%s network %s", verb, def.Name),
 		Undo: prior,
 		Apply: func() error {
-			c, err := Connect(s.Target)
+			c, err := connectNetworks(s.Target)
 			if err != nil {
 				return err
 			}
@@ -138,7 +138,7 @@ func capture(tg *target.Target, name string) (defUndo, error) {
 // restoreDefinition brings the network's persistent definition back to
 // u: redefined from the old XML, or undefined if it had none.
 func restoreDefinition(tg *target.Target, u defUndo) error {
-	c, err := Connect(tg)
+	c, err := connectNetworks(tg)
 	if err != nil {
 		return err
 	}

@@ -41,8 +41,18 @@ var (
 
 // Connect returns the shared connection to the target's libvirt (`virsh
 // -c URI`), opening it on first use and again if the daemon went away.
-func Connect(tg *target.Target) (*libvirt.Connect, error) {
-	uri := URI(tg)
+func Connect(tg *target.Target) (*libvirt.Connect, error) { return connect(URI(tg)) }
+
+// connectNetworks is Connect for the target's networks, which a plan
+// keeps in a copy of their own (target.Spec.NetworksURI).
+func connectNetworks(tg *target.Target) (*libvirt.Connect, error) {
+	if tg != nil && tg.NetworksURI != "" {
+		return connect(tg.NetworksURI)
+	}
+	return Connect(tg)
+}
+
+func connect(uri string) (*libvirt.Connect, error) {
 	connsMu.Lock()
 	defer connsMu.Unlock()
 	if c, ok := conns[uri]; ok {

@@ -53,7 +53,7 @@ type Info struct {
 
 // List is `virsh net-list --all`, ordered by name.
 func List(tg *target.Target) ([]Summary, error) {
-	c, err := Connect(tg)
+	c, err := connectNetworks(tg)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func Exists(tg *target.Target, name string) bool {
 
 // Lookup finds a network by name; the caller frees it.
 func Lookup(tg *target.Target, name string) (*libvirt.Network, error) {
-	c, err := Connect(tg)
+	c, err := connectNetworks(tg)
 	if err != nil {
 		return nil, err
 	}

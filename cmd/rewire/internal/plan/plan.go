@@ -7,9 +7,10 @@
 // after bridge.create). So the plan runs the recipe for real against a
 // Replica of the target's network namespace, where every kernel change is
 // applied, journaled and then rolled back, and the namespace thrown away.
-// What a namespace cannot hold — the libvirt daemon, files — is listed
-// and never applied (tx.Session.Simulate): guests and libvirt networks are
-// read from the real daemon and left alone. Checks are listed, not run: a
+// Libvirt networks are copied into libvirt's in-memory test driver and
+// changed there (copyNetworks). What neither can hold — guests, files — is
+// listed and never applied (tx.Session.Simulate): guests are read from the
+// real daemon and left alone. Checks are listed, not run: a
 // replica's probes would not reach the real gateway.
 package plan
 
@@ -24,6 +25,7 @@ import (
 
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
+	"rewire/bindings/virtnet"
 	"rewire/lua/engine"
 )
 
@@ -61,14 +63,22 @@ type Step struct {
 	XML      string `json:"xml,omitempty"`      // diff of the domain XML this step makes
 }
 
-// simulated are the kinds of change a network namespace cannot hold.
-func simulated(c tx.Change) bool {
-	for _, p := range []string{"domain.", "network.", "files."} {
-		if strings.HasPrefix(c.Kind, p) {
-			return true
-		}
+// listedOnly says which kinds of change the plan lists without applying
+// them anywhere: guests and files, and networks too when there was no
+// daemon to copy them from.
+func listedOnly(networksCopied bool) func(tx.Change) bool {
+	kinds := []string{"domain.", "files."}
+	if !networksCopied {
+		kinds = append(kinds, "network.")
 	}
-	return false
+	return func(c tx.Change) bool {
+		for _, p := range kinds {
+			if strings.HasPrefix(c.Kind, p) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // Make plans o against tg and leaves tg exactly as it was. An error is
@@ -85,12 +95,18 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 		return nil, err
 	}
 	defer rep.Close()
+	if rep.NetworksURI, err = copyNetworks(tg, dir); err != nil {
+		return nil, err
+	}
+	if rep.NetworksURI != "" {
+		defer virtnet.Disconnect(rep.NetworksURI)
+	}
 	st, err := tx.OpenStore(filepath.Join(dir, "journal"))
 	if err != nil {
 		return nil, err
 	}
 	p := &Plan{Steps: []Step{}, Checks: []string{}}
-	s := &tx.Session{Store: st, Target: rep.Target, Script: o.File, Args: o.Args, Simulate: simulated}
+	s := &tx.Session{Store: st, Target: rep.Target, Script: o.File, Args: o.Args, Simulate: listedOnly(rep.NetworksURI != "")}
 	fw := rules(rep.Target)
 	diffs := map[int]string{}
 	s.OnApply = func(step *tx.Step) {

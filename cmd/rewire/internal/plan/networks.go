@@ -1,0 +1,90 @@
+package plan
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"libvirt.org/go/libvirt"
+
+	"rewire/bindings/target"
+	"rewire/bindings/virtnet"
+)
+
+// copyNetworks copies the target's libvirt networks — definitions,
+// running or not, autostart — into libvirt's in-memory test driver, and
+// returns its URI. A plan runs network changes for real on the copy, so a
+// recipe that defines a network and then starts it, or plugs a guest into
+// it, plans as it runs. Guests stay on the real daemon, read only: the
+// test driver cannot hot-plug devices, so their changes are listed.
+//
+// "" and no error: the target has no libvirt to copy from (network
+// changes are then listed, as guests' are).
+func copyNetworks(tg *target.Target, dir string) (string, error) {
+	c, err := virtnet.Connect(tg)
+	if err != nil {
+		return "", nil
+	}
+	nets, err := c.ListAllNetworks(0)
+	if err != nil {
+		return "", nil
+	}
+	type state struct {
+		name              string
+		active, autostart bool
+	}
+	var b strings.Builder
+	var states []state
+	b.WriteString("<node>\n")
+	for i := range nets {
+		n := &nets[i]
+		name, _ := n.GetName()
+		x, err := n.GetXMLDesc(libvirt.NETWORK_XML_INACTIVE)
+		if err != nil {
+			x, err = n.GetXMLDesc(0)
+		}
+		if err != nil {
+			n.Free()
+			return "", fmt.Errorf("plan: read network %s: %s", name, virtnet.Message(err))
+		}
+		s := state{name: name}
+		s.active, _ = n.IsActive()
+		s.autostart, _ = n.GetAutostart()
+		states = append(states, s)
+		b.WriteString(x + "\n")
+		n.Free()
+	}
+	b.WriteString("</node>\n")
+	file := filepath.Join(dir, "networks.xml")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		return "", err
+	}
+	uri := "test://" + file
+	cp := &target.Target{Spec: target.Spec{Name: tg.Name, LibvirtURI: uri}}
+	tc, err := virtnet.Connect(cp)
+	if err != nil {
+		return "", err
+	}
+	// The test driver starts every network it loads; stop those that
+	// are not running on the target.
+	for _, s := range states {
+		n, err := tc.LookupNetworkByName(s.name)
+		if err != nil {
+			virtnet.Disconnect(uri)
+			return "", fmt.Errorf("plan: copy of network %s: %s", s.name, virtnet.Message(err))
+		}
+		if !s.active {
+			err = n.Destroy()
+		}
+		if err == nil && s.autostart {
+			err = n.SetAutostart(true)
+		}
+		n.Free()
+		if err != nil {
+			virtnet.Disconnect(uri)
+			return "", fmt.Errorf("plan: copy of network %s: %s", s.name, virtnet.Message(err))
+		}
+	}
+	return uri, nil
+}
