@@ -100,7 +100,9 @@ func TestPlanEqualsTheJournalOfTheRun(t *testing.T) {
 	examples, err := filepath.Glob("../../../../examples/*.lua")
 	must(t, err)
 	// Those that plug a NIC into a running guest last: the NIC stays.
-	plugs := func(f string) bool { return strings.Contains(f, "hotplug-nic") || strings.Contains(f, "isolated-network") }
+	plugs := func(f string) bool {
+		return strings.Contains(f, "hotplug-nic") || strings.Contains(f, "isolated-network")
+	}
 	sort.SliceStable(examples, func(i, j int) bool { return !plugs(examples[i]) && plugs(examples[j]) })
 	// The arguments and grants a user gives each example in the lab.
 	args := map[string][]string{
