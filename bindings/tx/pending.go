@@ -55,6 +55,32 @@ func (s *Store) Confirm(id string) error {
 	return j.append(Record{T: "end", State: StateCommitted})
 }
 
+// RevertNow asks for a pending transaction to be rolled back at once
+// (Ctrl-C at the countdown, `rewire rollback ID`): it moves the deadline
+// to now in the journal, and the watchdog, which holds the store lock,
+// rolls it back at its next look. Refused (*NotPendingError) once the
+// transaction was confirmed or rolled back.
+func (s *Store) RevertNow(id string) error {
+	unlock, err := s.lockJournal(id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	sum, err := s.Load(id)
+	if err != nil {
+		return err
+	}
+	if sum.State != StatePending {
+		return &NotPendingError{ID: id, State: sum.State}
+	}
+	j, err := s.appendJournal(id)
+	if err != nil {
+		return err
+	}
+	defer j.close()
+	return j.append(Record{T: "state", State: StatePending, Time: time.Now()})
+}
+
 // RevertPending rolls a pending transaction back from its journal (what
 // the watchdog does at the deadline). It takes the store lock (a no-op
 // when this process already holds it, as the watchdog does) and refuses

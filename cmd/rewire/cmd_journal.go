@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"rewire/bindings/tx"
+	"rewire/cmd/rewire/internal/guard"
 )
 
 func init() {
@@ -111,6 +112,14 @@ func runRollback(args []string) int {
 	id, err := st.Resolve(pos[0])
 	if err != nil {
 		return fail("rollback: %v", err)
+	}
+	if sum, err := st.Load(id); err == nil && sum.State == tx.StatePending {
+		// Its watchdog holds the lock: ask it to roll back now.
+		if err := guard.RevertNow(st, id, os.Stderr); err != nil {
+			return fail("rollback: %v", err)
+		}
+		fmt.Fprintf(os.Stderr, "rolled back pending transaction %s\n", id)
+		return 0
 	}
 	rep, err := st.RollbackCommitted(id, *force, func(r tx.UndoResult) { fmt.Fprintln(os.Stderr, r) })
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"time"
 
 	"rewire/bindings/tx"
@@ -81,16 +82,29 @@ func waitConfirmed(st *tx.Store, id string, until time.Time, wd *exec.Cmd, out i
 				enter <- struct{}{}
 			}
 		}()
-		fmt.Fprintf(out, "pending: press Enter to keep these changes, or run `rewire confirm %s` from another session\n", id)
+		fmt.Fprintf(out, "pending: press Enter to keep these changes (Ctrl-C rolls them back now), or run `rewire confirm %s` from another session\n", id)
 	} else {
 		fmt.Fprintf(out, "pending: run `rewire confirm %s` within %s to keep these changes, or they are rolled back\n",
 			id, time.Until(until).Round(time.Second))
 	}
+	// Ctrl-C means "undo it now", as with netplan try; losing the
+	// terminal (SIGHUP) leaves the decision to the watchdog.
+	intr := make(chan os.Signal, 1)
+	signal.Notify(intr, os.Interrupt)
+	defer signal.Stop(intr)
+	interrupted := false
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	watchdogGone := false
 	for {
 		select {
+		case <-intr:
+			if err := st.RevertNow(id); err != nil {
+				fmt.Fprintf(out, "\nrewire: %v\n", err)
+			} else if !interrupted {
+				interrupted = true
+				fmt.Fprintf(out, "\ninterrupted: rolling back now\n")
+			}
 		case <-enter:
 			if err := st.Confirm(id); err != nil {
 				fmt.Fprintf(out, "\nrewire: %v\n", err)
@@ -129,17 +143,15 @@ func waitConfirmed(st *tx.Store, id string, until time.Time, wd *exec.Cmd, out i
 				<-exited
 			}
 			fmt.Fprintln(out)
-			for _, step := range sum.Steps {
-				if step.UndoErr != "" {
-					fmt.Fprintf(out, "- undo %d %s: FAILED: %s\n", step.Seq, step.Desc, step.UndoErr)
-				} else if step.Undone {
-					fmt.Fprintf(out, "- undo %d %s: ok\n", step.Seq, step.Desc)
-				}
+			printUndos(out, sum)
+			why := ErrNotConfirmed
+			if interrupted {
+				why = ErrInterrupted
 			}
 			if sum.State == tx.StateIncomplete {
-				return fmt.Errorf("%w, incompletely (transaction %s: see rewire journal show %s)", ErrNotConfirmed, id, id)
+				return fmt.Errorf("%w, incompletely (transaction %s: see rewire journal show %s)", why, id, id)
 			}
-			return ErrNotConfirmed
+			return why
 		}
 	}
 }
