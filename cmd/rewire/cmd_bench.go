@@ -25,6 +25,7 @@ func runBench(args []string) int {
 	examples := fs.String("examples", "examples", "directory holding nat-to-bridge.lua and bad-gateway.lua")
 	reps := fs.Int("reps", 5, "repetitions of each timed job (median and worst are reported)")
 	nics := fs.String("nics", "10,50", "guest NIC counts to re-point, comma separated")
+	only := fs.String("only", "", "measure only these rows, comma separated: "+strings.Join(bench.Groups, ","))
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -40,7 +41,11 @@ func runBench(args []string) int {
 	if err != nil {
 		return fail("bench: %v", err)
 	}
-	page, err := bench.Run(bench.Config{Self: self, Modules: allModules, Examples: *examples, Reps: *reps, NICs: counts, Log: os.Stderr})
+	var groups []string
+	if *only != "" {
+		groups = strings.Split(*only, ",")
+	}
+	page, err := bench.Run(bench.Config{Self: self, Modules: allModules, Examples: *examples, Reps: *reps, NICs: counts, Only: groups, Log: os.Stderr})
 	if err != nil {
 		return fail("bench: %v", err)
 	}

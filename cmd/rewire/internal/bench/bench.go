@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,6 +32,7 @@ type Config struct {
 	Examples string                            // the examples/ directory
 	Reps     int                               // repetitions of each timed job
 	NICs     []int                             // how many guest NICs to re-point (10, 50)
+	Only     []string                          // row groups to measure (Groups); none: all
 	Log      io.Writer                         // progress
 }
 
@@ -46,6 +49,9 @@ type env struct {
 	notes   []string
 }
 
+// Groups are the bench's row groups, in the order they run.
+var Groups = []string{"cut-over", "rollback", "engine", "guest-nics", "nat-rules", "bridge-list"}
+
 // Run brings the lab up, measures every row, takes the lab down, and
 // returns the results page. A row that cannot be measured says why in its
 // cells; only a lab that cannot be built is an error.
@@ -55,6 +61,11 @@ func Run(c Config) (string, error) {
 	}
 	if len(c.NICs) == 0 {
 		c.NICs = []int{10, 50}
+	}
+	for _, g := range c.Only {
+		if !slices.Contains(Groups, g) {
+			return "", fmt.Errorf("no row group %q (%s)", g, strings.Join(Groups, ", "))
+		}
 	}
 	l := lab.Default()
 	if l.IsUp() {
@@ -98,10 +109,13 @@ func Run(c Config) (string, error) {
 		{"cut-over", e.cutover},
 		{"rollback", e.rollback},
 		{"engine", e.engineRows},
-		{"guest NICs", e.guestNICs},
-		{"NAT rules", e.natRules},
-		{"bridge list", e.bridgeList},
+		{"guest-nics", e.guestNICs},
+		{"nat-rules", e.natRules},
+		{"bridge-list", e.bridgeList},
 	} {
+		if len(c.Only) > 0 && !slices.Contains(c.Only, step.name) {
+			continue
+		}
 		e.logf("%s", step.name)
 		if err := step.fn(); err != nil {
 			e.rows = append(e.rows, Row{Metric: step.name, Rewire: None("failed: " + err.Error())})
