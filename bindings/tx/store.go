@@ -19,7 +19,13 @@ const DefaultDir = "/var/lib/rewire"
 // Store is rewire's state directory: the journal of every transaction and
 // the lock that lets one transaction be open at a time.
 type Store struct {
-	Dir  string
+	Dir string
+	// OnWait, if set, is told once who holds the lock when Lock starts
+	// waiting for it (`run --wait` says whom it waits for).
+	OnWait func(holder string)
+	// WaitCancel, if set, ends a waiting Lock when it closes (Ctrl-C).
+	WaitCancel <-chan struct{}
+
 	lock *os.File
 }
 
@@ -55,16 +61,30 @@ func (s *Store) Lock(id string, wait bool) error {
 	if err != nil {
 		return fmt.Errorf("lock: %w", err)
 	}
-	how := syscall.LOCK_EX | syscall.LOCK_NB
-	if wait {
-		how = syscall.LOCK_EX
-	}
-	if err := syscall.Flock(int(f.Fd()), how); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+	// Waiting polls rather than blocks in flock, so that it can be
+	// cancelled: a blocked flock restarts after a signal.
+	for waited := false; ; waited = true {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return fmt.Errorf("lock: %w", err)
+		}
+		if !wait {
+			f.Close()
 			return &ErrLocked{Holder: readHolder(f.Name())}
 		}
-		return fmt.Errorf("lock: %w", err)
+		if !waited && s.OnWait != nil {
+			s.OnWait(readHolder(f.Name()))
+		}
+		select {
+		case <-s.WaitCancel:
+			f.Close()
+			return fmt.Errorf("lock: gave up waiting for another transaction (%s)", readHolder(f.Name()))
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	f.Truncate(0)
 	fmt.Fprintf(f, "pid %d, transaction %s", os.Getpid(), id)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"rewire/bindings/link"
 	"rewire/bindings/target/nstest"
@@ -94,5 +95,54 @@ func TestJournalIsPrivateAndSavepointsUndoOnlyLaterChanges(t *testing.T) {
 	fi, err := os.Stat(dir + "/journal/" + id + ".jsonl")
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("journal file mode %v (%v), want 0600", fi.Mode(), err)
+	}
+}
+
+// With wait, a second transaction says once whom it waits for, begins as
+// soon as the first ends, and gives up when its cancel channel closes.
+func TestSecondTransactionWaitsAndCanGiveUp(t *testing.T) {
+	tg := nstest.New(t)
+	dir := t.TempDir()
+	st1, _ := tx.OpenStore(dir)
+	st2, _ := tx.OpenStore(dir)
+	t1, err := st1.Begin(tg, "a.lua", nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holders := make(chan string, 10)
+	st2.OnWait = func(h string) { holders <- h }
+	began := make(chan error, 1)
+	go func() {
+		t2, err := st2.Begin(tg, "b.lua", nil, true)
+		if err == nil {
+			t2.Rollback()
+		}
+		began <- err
+	}()
+	if h := <-holders; !strings.Contains(h, t1.ID) {
+		t.Errorf("waiting for %q, want the holder %s named", h, t1.ID)
+	}
+	select {
+	case err := <-began:
+		t.Fatalf("began while the first transaction was open: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	t1.Commit()
+	if err := <-began; err != nil {
+		t.Fatalf("after the first ended: %v", err)
+	}
+	if len(holders) != 0 {
+		t.Errorf("told whom it waits for more than once")
+	}
+
+	t3, err := st1.Begin(tg, "c.lua", nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer t3.Rollback()
+	cancel := make(chan struct{})
+	st2.OnWait, st2.WaitCancel = func(string) { close(cancel) }, cancel
+	if _, err := st2.Begin(tg, "d.lua", nil, true); err == nil || !strings.Contains(err.Error(), "gave up waiting") || !strings.Contains(err.Error(), t3.ID) {
+		t.Fatalf("cancelled wait: %v", err)
 	}
 }

@@ -76,6 +76,10 @@ func runRun(args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	st.OnWait = func(holder string) {
+		fmt.Fprintf(os.Stderr, "rewire: waiting for another transaction (%s); Ctrl-C gives up\n", holder)
+	}
+	st.WaitCancel = ctx.Done()
 	res := tx.RunScript(ctx, s, e, opts)
 	return report(res, tf.json)
 }
