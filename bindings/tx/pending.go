@@ -32,6 +32,17 @@ var ErrTooLate = errors.New("the confirmation deadline has passed; the watchdog 
 // its journal. It works from any process (`rewire confirm ID`) while the
 // watchdog holds the store lock.
 func (s *Store) Confirm(id string) error {
+	return s.appendIfPending(id, func(sum *Summary) (Record, error) {
+		if !sum.Deadline.IsZero() && time.Now().After(sum.Deadline) {
+			return Record{}, fmt.Errorf("transaction %s: %w", id, ErrTooLate)
+		}
+		return Record{T: "end", State: StateCommitted}, nil
+	})
+}
+
+// appendIfPending appends the record next makes to a transaction's
+// journal, under the journal's lock, if it is still pending.
+func (s *Store) appendIfPending(id string, next func(*Summary) (Record, error)) error {
 	unlock, err := s.lockJournal(id)
 	if err != nil {
 		return err
@@ -44,15 +55,16 @@ func (s *Store) Confirm(id string) error {
 	if sum.State != StatePending {
 		return &NotPendingError{ID: id, State: sum.State}
 	}
-	if !sum.Deadline.IsZero() && time.Now().After(sum.Deadline) {
-		return fmt.Errorf("transaction %s: %w", id, ErrTooLate)
+	rec, err := next(sum)
+	if err != nil {
+		return err
 	}
 	j, err := s.appendJournal(id)
 	if err != nil {
 		return err
 	}
 	defer j.close()
-	return j.append(Record{T: "end", State: StateCommitted})
+	return j.append(rec)
 }
 
 // RevertNow asks for a pending transaction to be rolled back at once
@@ -61,24 +73,9 @@ func (s *Store) Confirm(id string) error {
 // rolls it back at its next look. Refused (*NotPendingError) once the
 // transaction was confirmed or rolled back.
 func (s *Store) RevertNow(id string) error {
-	unlock, err := s.lockJournal(id)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	sum, err := s.Load(id)
-	if err != nil {
-		return err
-	}
-	if sum.State != StatePending {
-		return &NotPendingError{ID: id, State: sum.State}
-	}
-	j, err := s.appendJournal(id)
-	if err != nil {
-		return err
-	}
-	defer j.close()
-	return j.append(Record{T: "state", State: StatePending, Time: time.Now()})
+	return s.appendIfPending(id, func(*Summary) (Record, error) {
+		return Record{T: "state", State: StatePending, Time: time.Now()}, nil
+	})
 }
 
 // RevertPending rolls a pending transaction back from its journal (what
