@@ -27,8 +27,9 @@ type Session struct {
 	// it selects are listed, never applied.
 	Simulate func(Change) bool
 
-	cur  *Tx
-	plan []*Step
+	cur       *Tx
+	committed []*Tx
+	plan      []*Step
 }
 
 // Apply makes one change inside the current transaction.
@@ -83,8 +84,17 @@ func (s *Session) Commit() (string, error) {
 		s.plan = append(s.plan, t.steps...)
 		return "", nil
 	}
-	return t.ID, t.Commit()
+	if err := t.Commit(); err != nil {
+		return t.ID, err
+	}
+	s.committed = append(s.committed, t)
+	return t.ID, nil
 }
+
+// Committed returns the transactions this session committed, oldest
+// first: a recipe's `tx.commit()` ends one and the next change opens
+// another, so one run can journal several.
+func (s *Session) Committed() []*Tx { return append([]*Tx(nil), s.committed...) }
 
 // Rollback undoes the current transaction's changes.
 func (s *Session) Rollback() *Report {

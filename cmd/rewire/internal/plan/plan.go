@@ -51,8 +51,10 @@ type Plan struct {
 	Err *engine.Error `json:"-"` // the recipe's error, as run would report it
 }
 
-// Step is one change, numbered as the run's journal numbers it.
+// Step is one change, numbered as the run's journal numbers it. A recipe
+// that calls tx.commit() journals several transactions: Tx counts them.
 type Step struct {
+	Tx       int    `json:"tx,omitempty"`
 	Seq      int    `json:"seq"`
 	Kind     string `json:"kind"`
 	Object   string `json:"object,omitempty"`
@@ -108,10 +110,10 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 	p := &Plan{Steps: []Step{}, Checks: []string{}}
 	s := &tx.Session{Store: st, Target: rep.Target, Script: o.File, Args: o.Args, Simulate: listedOnly(rep.NetworksURI != "")}
 	fw := rules(rep.Target)
-	diffs := map[int]string{}
+	diffs := map[string]string{} // by transaction id/seq
 	s.OnApply = func(step *tx.Step) {
 		now := rules(rep.Target)
-		diffs[step.Seq] = lineDiff(fw, now)
+		diffs[s.Current().ID+"/"+fmt.Sprint(step.Seq)] = lineDiff(fw, now)
 		fw = now
 	}
 	out := o.Out
@@ -129,26 +131,41 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 		e.SetArgs("-e", o.Args)
 		p.Err = e.DoString(ctx, o.Chunk, "(command line)")
 	}
-	var steps []*tx.Step
+	txs := s.Committed()
 	if t := s.Current(); t != nil {
-		steps = t.Steps()
+		txs = append(txs, t)
 	}
+	var steps []*tx.Step
 	for _, c := range e.Checks() {
 		p.Checks = append(p.Checks, c.Name)
 	}
-	for _, st := range steps {
-		// Rules carry the transaction's id as a tag; the replica's means nothing.
-		fw := strings.ReplaceAll(diffs[st.Seq], s.Current().ID, "<transaction>")
-		p.Steps = append(p.Steps, Step{Seq: st.Seq, Kind: st.Kind, Object: st.Obj, Desc: st.Desc,
-			Undone: st.Undone, Listed: st.Simulated, Firewall: fw, XML: xmlDiff(st)})
+	for i, t := range txs {
+		for _, st := range t.Steps() {
+			// Rules carry the transaction's id as a tag; the replica's means nothing.
+			fw := strings.ReplaceAll(diffs[t.ID+"/"+fmt.Sprint(st.Seq)], t.ID, "<transaction>")
+			p.Steps = append(p.Steps, Step{Tx: i, Seq: st.Seq, Kind: st.Kind, Object: st.Obj, Desc: st.Desc,
+				Undone: st.Undone, Listed: st.Simulated, Firewall: fw, XML: xmlDiff(st)})
+			steps = append(steps, st)
+		}
 	}
 	p.Guard = guardOf(tg, steps, o)
 	if p.Err != nil {
 		p.Error = p.Err.Error()
 	}
-	// Undo on the replica too: it stops what the run started there (dnsmasq).
+	// Undo on the replica too, newest first: it stops what the run
+	// started there (dnsmasq).
 	if err := s.Rollback().Err(); err != nil {
 		return p, fmt.Errorf("plan: cleaning up the replica: %w", err)
+	}
+	committed := s.Committed()
+	for i := len(committed) - 1; i >= 0; i-- {
+		rep, err := st.RollbackCommitted(committed[i].ID, true, nil)
+		if err == nil {
+			err = rep.Err()
+		}
+		if err != nil {
+			return p, fmt.Errorf("plan: cleaning up the replica: %w", err)
+		}
 	}
 	return p, nil
 }

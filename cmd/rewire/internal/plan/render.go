@@ -12,7 +12,10 @@ func (p *Plan) Write(w io.Writer) {
 	if len(p.Steps) == 0 {
 		fmt.Fprintln(w, "  no changes")
 	}
-	for _, s := range p.Steps {
+	for i, s := range p.Steps {
+		if i > 0 && s.Tx != p.Steps[i-1].Tx {
+			fmt.Fprintln(w, "  -- tx.commit(): the changes above are kept; a new transaction begins --")
+		}
 		note := ""
 		if s.Undone {
 			note = " (undone by the recipe)"
