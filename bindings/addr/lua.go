@@ -23,27 +23,9 @@ func Module(s *tx.Session) engine.Module {
 				L.Push(engine.Records(L, as, []string{"dev", "cidr", "family", "scope", "label"}))
 				return 1
 			}},
-			{Name: "add", Args: "dev, cidr", Doc: "Adds an address, e.g. addr.add(\"br0\", \"10.0.0.111/24\").", Fn: func(L *lua.LState) int {
-				dev, cidr := L.CheckString(1), L.CheckString(2)
-				if err := Add(s, dev, cidr); err != nil {
-					return engine.Raise(L, "addr.add", dev+" "+cidr, err)
-				}
-				return 0
-			}},
-			{Name: "del", Args: "dev, cidr", Doc: "Removes an address; rollback restores it with the routes the kernel dropped along.", Fn: func(L *lua.LState) int {
-				dev, cidr := L.CheckString(1), L.CheckString(2)
-				if err := Del(s, dev, cidr); err != nil {
-					return engine.Raise(L, "addr.del", dev+" "+cidr, err)
-				}
-				return 0
-			}},
-			{Name: "flush", Args: "dev", Doc: "Removes every global address of dev.", Fn: func(L *lua.LState) int {
-				dev := L.CheckString(1)
-				if err := Flush(s, dev); err != nil {
-					return engine.Raise(L, "addr.flush", dev, err)
-				}
-				return 0
-			}},
+			{Name: "add", Args: "dev, cidr", Doc: "Adds an address, e.g. addr.add(\"br0\", \"10.0.0.111/24\").", Fn: engine.Action2("addr.add", func(dev, cidr string) error { return Add(s, dev, cidr) })},
+			{Name: "del", Args: "dev, cidr", Doc: "Removes an address; rollback restores it with the routes the kernel dropped along.", Fn: engine.Action2("addr.del", func(dev, cidr string) error { return Del(s, dev, cidr) })},
+			{Name: "flush", Args: "dev", Doc: "Removes every global address of dev.", Fn: engine.Action1("addr.flush", func(dev string) error { return Flush(s, dev) })},
 			{Name: "move", Args: "from, to, {mac=bool}",
 				Doc: "Moves every global address and every route of from (default route included) to to; mac=true also gives to from's MAC. The host stays reachable.", Fn: func(L *lua.LState) int {
 					from, to := L.CheckString(1), L.CheckString(2)

@@ -35,27 +35,9 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return 0
 				}},
-			{Name: "delete", Args: "name", Doc: "Deletes a bond (its slaves are released); rollback recreates it with its options, slaves, addresses and routes.", Fn: func(L *lua.LState) int {
-				name := L.CheckString(1)
-				if err := Delete(s, name); err != nil {
-					return engine.Raise(L, "bond.delete", name, err)
-				}
-				return 0
-			}},
-			{Name: "add_slave", Args: "bond, slave", Doc: "Enslaves slave (taken down for it, then brought up), like ifenslave; a slave that still carries addresses or the default route is refused.", Fn: func(L *lua.LState) int {
-				b, sl := L.CheckString(1), L.CheckString(2)
-				if err := AddSlave(s, b, sl); err != nil {
-					return engine.Raise(L, "bond.add_slave", b+" "+sl, err)
-				}
-				return 0
-			}},
-			{Name: "remove_slave", Args: "bond, slave", Doc: "Releases slave (ifenslave -d); it gets its own MAC and MTU back.", Fn: func(L *lua.LState) int {
-				b, sl := L.CheckString(1), L.CheckString(2)
-				if err := RemoveSlave(s, b, sl); err != nil {
-					return engine.Raise(L, "bond.remove_slave", b+" "+sl, err)
-				}
-				return 0
-			}},
+			{Name: "delete", Args: "name", Doc: "Deletes a bond (its slaves are released); rollback recreates it with its options, slaves, addresses and routes.", Fn: engine.Action1("bond.delete", func(name string) error { return Delete(s, name) })},
+			{Name: "add_slave", Args: "bond, slave", Doc: "Enslaves slave (taken down for it, then brought up), like ifenslave; a slave that still carries addresses or the default route is refused.", Fn: engine.Action2("bond.add_slave", func(b, sl string) error { return AddSlave(s, b, sl) })},
+			{Name: "remove_slave", Args: "bond, slave", Doc: "Releases slave (ifenslave -d); it gets its own MAC and MTU back.", Fn: engine.Action2("bond.remove_slave", func(b, sl string) error { return RemoveSlave(s, b, sl) })},
 			{Name: "set", Args: "name, {mode=, miimon=, updelay=, downdelay=, primary=, lacp_rate=, xmit_hash_policy=}",
 				Doc: "Changes only the given options (ip link set BOND type bond ...); the mode changes only on a bond without slaves.", Fn: func(L *lua.LState) int {
 					name := L.CheckString(1)

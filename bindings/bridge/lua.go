@@ -42,27 +42,9 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return 0
 				}},
-			{Name: "delete", Args: "name", Doc: "Deletes a bridge; rollback recreates it with its ports, addresses and routes.", Fn: func(L *lua.LState) int {
-				name := L.CheckString(1)
-				if err := Delete(s, name); err != nil {
-					return engine.Raise(L, "bridge.delete", name, err)
-				}
-				return 0
-			}},
-			{Name: "add_port", Args: "bridge, port", Doc: "Enslaves port to the bridge and brings it up (brctl addif).", Fn: func(L *lua.LState) int {
-				br, port := L.CheckString(1), L.CheckString(2)
-				if err := AddPort(s, br, port); err != nil {
-					return engine.Raise(L, "bridge.add_port", br+" "+port, err)
-				}
-				return 0
-			}},
-			{Name: "remove_port", Args: "bridge, port", Doc: "Releases port from the bridge (brctl delif).", Fn: func(L *lua.LState) int {
-				br, port := L.CheckString(1), L.CheckString(2)
-				if err := RemovePort(s, br, port); err != nil {
-					return engine.Raise(L, "bridge.remove_port", br+" "+port, err)
-				}
-				return 0
-			}},
+			{Name: "delete", Args: "name", Doc: "Deletes a bridge; rollback recreates it with its ports, addresses and routes.", Fn: engine.Action1("bridge.delete", func(name string) error { return Delete(s, name) })},
+			{Name: "add_port", Args: "bridge, port", Doc: "Enslaves port to the bridge and brings it up (brctl addif).", Fn: engine.Action2("bridge.add_port", func(br, port string) error { return AddPort(s, br, port) })},
+			{Name: "remove_port", Args: "bridge, port", Doc: "Releases port from the bridge (brctl delif).", Fn: engine.Action2("bridge.remove_port", func(br, port string) error { return RemovePort(s, br, port) })},
 			{Name: "ports", Args: "bridge", Returns: "{string}", Doc: "The bridge's ports.", Fn: func(L *lua.LState) int {
 				br := L.CheckString(1)
 				ps, err := Ports(s.Target, br)

@@ -67,13 +67,7 @@ func Module(s *tx.Session) engine.Module {
 				}},
 			{Name: "unreserve", Args: "bridge, mac_ip_or_name",
 				Doc: "Drops a static DHCP reservation; rollback restores the hosts file.",
-				Fn: func(L *lua.LState) int {
-					br, key := L.CheckString(1), L.CheckString(2)
-					if err := Unreserve(s, br, key); err != nil {
-						return engine.Raise(L, "dnsmasq.unreserve", br+" "+key, err)
-					}
-					return 0
-				}},
+				Fn:  engine.Action2("dnsmasq.unreserve", func(br, key string) error { return Unreserve(s, br, key) })},
 			{Name: "status", Returns: "{ {bridge=, running=, pid=, range=, hosts=, leases=, dir=} }",
 				Doc: "The dnsmasq instances rewire serves for this host.",
 				Fn: func(L *lua.LState) int {

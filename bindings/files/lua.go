@@ -49,13 +49,7 @@ func Module(s *tx.Session) engine.Module {
 				}},
 			{Name: "remove", Args: "path", Needs: engine.CapFiles,
 				Doc: "Removes a file, like `rm PATH` (a missing file is an error); rollback puts it back with its content, mode and owner.",
-				Fn: func(L *lua.LState) int {
-					path := L.CheckString(1)
-					if err := Remove(s, path); err != nil {
-						return engine.Raise(L, "files.remove", path, err)
-					}
-					return 0
-				}},
+				Fn:  engine.Action1("files.remove", func(path string) error { return Remove(s, path) })},
 		},
 	}
 }

@@ -52,13 +52,7 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return 0
 				}},
-			{Name: "delete", Args: "name", Doc: "`ip link delete`: for links rewire can recreate on rollback (bridges, bonds, VLANs).", Fn: func(L *lua.LState) int {
-				name := L.CheckString(1)
-				if err := Delete(s, name); err != nil {
-					return engine.Raise(L, "link.delete", name, err)
-				}
-				return 0
-			}},
+			{Name: "delete", Args: "name", Doc: "`ip link delete`: for links rewire can recreate on rollback (bridges, bonds, VLANs).", Fn: engine.Action1("link.delete", func(name string) error { return Delete(s, name) })},
 		},
 	}
 }

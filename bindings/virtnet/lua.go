@@ -83,13 +83,7 @@ func Module(s *tx.Session) engine.Module {
 					return 0
 				}},
 			{Name: "dhcp_host_remove", Args: "name, mac",
-				Doc: "`virsh net-update NAME delete ip-dhcp-host --live --config`: drops the reservation of a MAC.", Fn: func(L *lua.LState) int {
-					name, mac := L.CheckString(1), L.CheckString(2)
-					if err := DHCPHostRemove(s, name, mac); err != nil {
-						return engine.Raise(L, "network.dhcp_host_remove", name+" "+mac, err)
-					}
-					return 0
-				}},
+				Doc: "`virsh net-update NAME delete ip-dhcp-host --live --config`: drops the reservation of a MAC.", Fn: engine.Action2("network.dhcp_host_remove", func(name, mac string) error { return DHCPHostRemove(s, name, mac) })},
 			{Name: "leases", Args: "name", Returns: "{ {mac=, ip=, prefix=, hostname=, expiry=, iface=} }",
 				Doc: "`virsh net-dhcp-leases NAME`.", Fn: func(L *lua.LState) int {
 					name := L.CheckString(1)

@@ -37,13 +37,7 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(lua.LString(name))
 					return 1
 				}},
-			{Name: "delete", Args: "name", Doc: "Deletes a VLAN interface; rollback recreates it with its addresses and routes.", Fn: func(L *lua.LState) int {
-				name := L.CheckString(1)
-				if err := Delete(s, name); err != nil {
-					return engine.Raise(L, "vlan.delete", name, err)
-				}
-				return 0
-			}},
+			{Name: "delete", Args: "name", Doc: "Deletes a VLAN interface; rollback recreates it with its addresses and routes.", Fn: engine.Action1("vlan.delete", func(name string) error { return Delete(s, name) })},
 			{Name: "get", Args: "name", Returns: "{name=, parent=, id=, mtu=, mac=, up=, master=}", Doc: "One VLAN interface.", Fn: func(L *lua.LState) int {
 				name := L.CheckString(1)
 				in, err := Get(s.Target, name)
