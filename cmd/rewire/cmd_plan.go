@@ -23,27 +23,13 @@ func runPlan(args []string) int {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	var tf targetFlags
 	tf.add(fs)
-	chunk := fs.String("e", "", "plan this Lua chunk instead of a file (like lua -e)")
-	confirm := fs.Duration("confirm", 0, "as run's --confirm: the plan says confirm-or-revert would be armed")
-	noGuard := fs.Bool("no-guard", false, "as run's --no-guard")
-	allow := fs.String("allow", "", "as run's --allow: capabilities the script may use")
-	rest, err := parseArgs(fs, args, 1)
-	if err != nil {
-		return 2
+	var sf scriptFlags
+	sf.add(fs, "plan")
+	opts, grant, code := sf.parse("plan", fs, args)
+	if code != 0 {
+		return code
 	}
-	grant, err := engine.ParseCaps(*allow)
-	if err != nil {
-		return fail("plan: --allow: %v", err)
-	}
-	opts := tx.RunOptions{Chunk: *chunk}
-	if *chunk == "" {
-		if len(rest) == 0 {
-			return fail("plan: no script (rewire plan SCRIPT.lua [ARGS], or -e CHUNK)")
-		}
-		opts.File, rest = rest[0], rest[1:]
-	}
-	opts.Args = rest
-	return dryRun(tf, opts, grant, *confirm, *noGuard)
+	return dryRun(tf, opts, grant, sf.confirm, sf.noGuard)
 }
 
 // dryRun is `rewire plan` and `rewire run --dry-run`: the recipe runs on

@@ -24,30 +24,16 @@ func runRun(args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var tf targetFlags
 	tf.add(fs)
-	chunk := fs.String("e", "", "run this Lua chunk instead of a file (like lua -e)")
+	var sf scriptFlags
+	sf.add(fs, "run")
 	wait := fs.Bool("wait", false, "wait for another open transaction instead of failing")
-	confirm := fs.Duration("confirm", 0, "keep the change only if confirmed (Enter, or rewire confirm ID) within this time, e.g. 2m")
-	noGuard := fs.Bool("no-guard", false, "no automatic probes, no automatic confirm-or-revert")
-	allow := fs.String("allow", "", "capabilities the script may use, if its header asks: exec,files,net")
 	dry := fs.Bool("dry-run", false, "change nothing: list what the run would change (as rewire plan)")
-	rest, err := parseArgs(fs, args, 1)
-	if err != nil {
-		return 2
+	opts, grant, code := sf.parse("run", fs, args)
+	if code != 0 {
+		return code
 	}
-	grant, err := engine.ParseCaps(*allow)
-	if err != nil {
-		return fail("run: --allow: %v", err)
-	}
-	opts := tx.RunOptions{Chunk: *chunk}
-	if *chunk == "" {
-		if len(rest) == 0 {
-			return fail("run: no script (rewire run SCRIPT.lua [ARGS], or -e CHUNK)")
-		}
-		opts.File, rest = rest[0], rest[1:]
-	}
-	opts.Args = rest
 	if *dry {
-		return dryRun(tf, opts, grant, *confirm, *noGuard)
+		return dryRun(tf, opts, grant, sf.confirm, sf.noGuard)
 	}
 	tg, st, err := tf.open()
 	if err != nil {
@@ -68,11 +54,11 @@ func runRun(args []string) int {
 	// The guard looks at the host before anything changes: which admin
 	// sessions come in, which gateways answer.
 	var g *guard.Guard
-	if !*noGuard {
+	if !sf.noGuard {
 		g = guard.Before(tg)
 	}
 	self, _ := os.Executable()
-	opts.Commit = guard.Commit(g, guard.CommitOptions{Confirm: *confirm, Self: self, Out: os.Stderr, StdinIsTTY: isTTY(os.Stdin)})
+	opts.Commit = guard.Commit(g, guard.CommitOptions{Confirm: sf.confirm, Self: self, Out: os.Stderr, StdinIsTTY: isTTY(os.Stdin)})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"flag"
+	"time"
+
+	"rewire/bindings/tx"
+	"rewire/lua/engine"
+)
+
+// scriptFlags are the flags `run` and `plan` share: what to run, how it
+// is guarded, what it may do.
+type scriptFlags struct {
+	chunk   string
+	confirm time.Duration
+	noGuard bool
+	allow   string
+}
+
+func (f *scriptFlags) add(fs *flag.FlagSet, verb string) {
+	fs.StringVar(&f.chunk, "e", "", verb+" this Lua chunk instead of a file (like lua -e)")
+	as := "" // a plan only says what these would do in a run
+	if verb == "plan" {
+		as = "as in run, where: "
+	}
+	fs.DurationVar(&f.confirm, "confirm", 0, as+"keep the change only if confirmed (Enter, or rewire confirm ID) within this time, e.g. 2m")
+	fs.BoolVar(&f.noGuard, "no-guard", false, as+"no automatic probes, no automatic confirm-or-revert")
+	fs.StringVar(&f.allow, "allow", "", "capabilities the script may use, if its header asks: exec,files,net")
+}
+
+// parse reads the flags and the script and its arguments from args; a
+// non-zero code is the command's exit code after a usage error.
+func (f *scriptFlags) parse(cmd string, fs *flag.FlagSet, args []string) (tx.RunOptions, engine.Caps, int) {
+	rest, err := parseArgs(fs, args, 1)
+	if err != nil {
+		return tx.RunOptions{}, nil, 2
+	}
+	grant, err := engine.ParseCaps(f.allow)
+	if err != nil {
+		return tx.RunOptions{}, nil, fail("%s: --allow: %v", cmd, err)
+	}
+	opts := tx.RunOptions{Chunk: f.chunk}
+	if f.chunk == "" {
+		if len(rest) == 0 {
+			return tx.RunOptions{}, nil, fail("%s: no script (rewire %s SCRIPT.lua [ARGS], or -e CHUNK)", cmd, cmd)
+		}
+		opts.File, rest = rest[0], rest[1:]
+	}
+	opts.Args = rest
+	return opts, grant, 0
+}
