@@ -36,7 +36,7 @@ func tagFor(s *tx.Session, tag string) (string, error) {
 // iptables-restore --noflush batch, undone by another. It returns the
 // ruleset it read before the change, for the caller's warnings.
 func addRules(s *tx.Session, f Family, desc string, rules []Rule) (int, *ruleset, error) {
-	rs, err := load(s.Target, f)
+	rs, gen, reusable, err := loadForChange(s.Target, f)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -44,10 +44,22 @@ func addRules(s *tx.Session, f Family, desc string, rules []Rule) (int, *ruleset
 	if p.noop() {
 		return 0, rs, nil
 	}
+	applied := false
 	err = s.Apply(tx.Change{
 		Kind: "nat.rules", Obj: "nat:" + desc, Desc: desc, Undo: p,
-		Apply: func() error { return p.applyBatch().run(s.Target, f) },
+		Apply: func() error {
+			if err := p.applyBatch().run(s.Target, f); err != nil {
+				return err
+			}
+			applied = true
+			return nil
+		},
 	})
+	if applied && err == nil && reusable {
+		afterChange(s.Target, rs, gen, p)
+	} else {
+		forget(s.Target, f)
+	}
 	if err != nil {
 		return 0, nil, err
 	}

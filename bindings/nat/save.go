@@ -74,6 +74,30 @@ func parseSave(f Family, text string) (*ruleset, error) {
 	return rs, sc.Err()
 }
 
+// insertFirst puts line at the top of chain (iptables -I CHAIN 1).
+func (t *table) insertFirst(chain, line string) {
+	prefix := "-A " + chain + " "
+	for i, l := range t.Rules {
+		if strings.HasPrefix(l, prefix) {
+			t.Rules = append(t.Rules[:i], append([]string{line}, t.Rules[i:]...)...)
+			return
+		}
+	}
+	t.Rules = append(t.Rules, line)
+}
+
+// appendRule puts line at the end of chain (iptables -A CHAIN).
+func (t *table) appendRule(chain, line string) {
+	prefix := "-A " + chain + " "
+	at := len(t.Rules)
+	for i, l := range t.Rules {
+		if strings.HasPrefix(l, prefix) {
+			at = i + 1
+		}
+	}
+	t.Rules = append(t.Rules[:at], append([]string{line}, t.Rules[at:]...)...)
+}
+
 func (rs *ruleset) hasChain(tbl, chain string) bool {
 	t := rs.Tables[tbl]
 	return t != nil && t.Policies[chain] != ""

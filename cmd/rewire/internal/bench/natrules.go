@@ -59,7 +59,7 @@ func (e *env) natRules() error {
 		Rewire: Dur(asList), Baseline: Dur(sh), Target: "—"})
 	e.add(Row{Metric: what + ": one `nat.port_forward` call per forward vs one `iptables` exec per rule",
 		Rewire: Dur(perCall), Baseline: Dur(sh), Target: "—"})
-	e.note("NAT rules: a list of forwards is one `iptables-restore --noflush` batch and one journaled change; one call per forward is a batch and a journal entry each, and each reads the ruleset first (iptables-save) to record what to undo, so its cost grows with the ruleset. Both runs include making the engine, the journal and the commit.")
+	e.note("NAT rules: a list of forwards is one `iptables-restore --noflush` batch and one journaled change; one call per forward is a batch and a journaled change each, working out what to add from the ruleset the previous call left (read again with iptables-save only when the nftables generation id says someone else changed a rule). Both runs include making the engine, the journal and the commit.")
 	return nil
 }
 
