@@ -111,7 +111,11 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 	s := &tx.Session{Store: st, Target: rep.Target, Script: o.File, Args: o.Args, Simulate: listedOnly(rep.NetworksURI != "")}
 	fw := rules(rep.Target)
 	diffs := map[string]string{} // by transaction id/seq
+	var replicaErr error // what libvirt would have done could not be mimicked
 	s.OnApply = func(step *tx.Step) {
+		if err := startedNetwork(rep.Target, step); err != nil && replicaErr == nil {
+			replicaErr = err
+		}
 		now := rules(rep.Target)
 		diffs[s.Current().ID+"/"+fmt.Sprint(step.Seq)] = lineDiff(fw, now)
 		fw = now
@@ -151,6 +155,9 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 	p.Guard = guardOf(tg, steps, o)
 	if p.Err != nil {
 		p.Error = p.Err.Error()
+		if replicaErr != nil {
+			p.Error += fmt.Sprintf(" (the plan could not mimic libvirt here: %v)", replicaErr)
+		}
 	}
 	// Undo on the replica too, newest first: it stops what the run
 	// started there (dnsmasq).
