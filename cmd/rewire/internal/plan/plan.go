@@ -111,7 +111,7 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 	s := &tx.Session{Store: st, Target: rep.Target, Script: o.File, Args: o.Args, Simulate: listedOnly(rep.NetworksURI != "")}
 	fw := rules(rep.Target)
 	diffs := map[string]string{} // by transaction id/seq
-	var replicaErr error // what libvirt would have done could not be mimicked
+	var replicaErr error         // what libvirt would have done could not be mimicked
 	s.OnApply = func(step *tx.Step) {
 		if err := startedNetwork(rep.Target, step); err != nil && replicaErr == nil {
 			replicaErr = err
