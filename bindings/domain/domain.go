@@ -39,13 +39,9 @@ var stateNames = map[libvirt.DomainState]string{
 
 // List is `virsh list --all`, ordered by name.
 func List(tg *target.Target) ([]Summary, error) {
-	c, err := virtnet.Connect(tg)
+	doms, err := allDomains(tg)
 	if err != nil {
 		return nil, err
-	}
-	doms, err := c.ListAllDomains(0)
-	if err != nil {
-		return nil, virtnet.Err(err)
 	}
 	out := make([]Summary, 0, len(doms))
 	for i := range doms {
@@ -58,6 +54,17 @@ func List(tg *target.Target) ([]Summary, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// allDomains are every guest of the target's libvirt, running or not; the
+// caller frees each.
+func allDomains(tg *target.Target) ([]libvirt.Domain, error) {
+	c, err := virtnet.Connect(tg)
+	if err != nil {
+		return nil, err
+	}
+	doms, err := c.ListAllDomains(0)
+	return doms, virtnet.Err(err)
 }
 
 // Get is `virsh dominfo NAME`.

@@ -48,13 +48,9 @@ func newMAC(s *tx.Session, d *libvirt.Domain, src Source) (string, error) {
 
 // macsInUse are the MACs of every guest's NICs, live and persistent.
 func macsInUse(tg *target.Target) (map[string]bool, error) {
-	c, err := virtnet.Connect(tg)
+	doms, err := allDomains(tg)
 	if err != nil {
 		return nil, err
-	}
-	doms, err := c.ListAllDomains(0)
-	if err != nil {
-		return nil, virtnet.Err(err)
 	}
 	used := map[string]bool{}
 	for i := range doms {

@@ -22,19 +22,11 @@ import (
 // genID is the kernel's nftables ruleset generation (`nft list ruleset`
 // changes exactly when it does), asked over nfnetlink (NFT_MSG_GETGEN).
 func genID(tg *target.Target) (uint32, error) {
-	var fd int
-	err := tg.Do(func() error {
-		var err error
-		fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
-		return err
-	})
+	fd, err := nfnetlink(tg)
 	if err != nil {
-		return 0, fmt.Errorf("nfnetlink socket: %w", err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return 0, err
 	}
+	defer unix.Close(fd)
 	const subsys = unix.NFNL_SUBSYS_NFTABLES
 	req := nlmsg(subsys<<8|unix.NFT_MSG_GETGEN, unix.NLM_F_REQUEST, 1, unix.AF_UNSPEC, 0, nil)
 	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
@@ -110,11 +102,12 @@ func loadForChange(tg *target.Target, f Family) (*ruleset, uint32, bool, error) 
 	if ok {
 		cacheMu.Lock()
 		c, hit := cache[key]
-		cacheMu.Unlock()
-		if hit && c.gen == gen {
-			cacheMu.Lock()
+		hit = hit && c.gen == gen
+		if hit {
 			cacheHits++
-			cacheMu.Unlock()
+		}
+		cacheMu.Unlock()
+		if hit {
 			return c.rs, gen, true, nil
 		}
 	}

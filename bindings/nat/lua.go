@@ -13,13 +13,16 @@ import (
 // Module is the `nat` Lua module.
 func Module(s *tx.Session) engine.Module {
 	warned := map[string]bool{} // each warning once per script or REPL session
-	pushResult := func(L *lua.LState, res Result) int {
+	warn := func(L *lua.LState, res Result) {
 		for _, w := range res.Warnings {
 			if !warned[w] {
 				warned[w] = true
 				printLine(L, "warning: "+w)
 			}
 		}
+	}
+	pushResult := func(L *lua.LState, res Result) int {
+		warn(L, res)
 		L.Push(lua.LString(res.Tag))
 		return 1
 	}
@@ -61,7 +64,7 @@ func Module(s *tx.Session) engine.Module {
 				Doc: "DNAT a host port to a guest (iptables -t nat -A PREROUTING -p tcp --dport PORT -j DNAT --to-destination TO) and accept the forwarded connection. A list of forwards goes in as one iptables-restore batch (one change), and returns their tags.",
 				Fn: func(L *lua.LState) int {
 					list := L.CheckTable(1)
-					if first, ok := list.RawGetInt(1).(*lua.LTable); ok && first != nil {
+					if _, ok := list.RawGetInt(1).(*lua.LTable); ok { // a list of forwards
 						var pfs []PortForward
 						for i := 1; i <= list.Len(); i++ {
 							L.Push(list.RawGetInt(i))
@@ -76,8 +79,7 @@ func Module(s *tx.Session) engine.Module {
 						if err != nil {
 							return engine.Raise(L, "nat.port_forward", fmt.Sprintf("%d forwards", len(pfs)), err)
 						}
-						pushResult(L, res)
-						L.Pop(1)
+						warn(L, res)
 						L.Push(conv.ToLua(L, res.Tags))
 						return 1
 					}

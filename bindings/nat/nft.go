@@ -14,19 +14,11 @@ import (
 // being is gone again after rollback, as iptables itself cannot do. It
 // speaks nfnetlink directly: one batch holding one NFT_MSG_DELTABLE.
 func deleteTable(tg *target.Target, f Family, name string) error {
-	var fd int
-	err := tg.Do(func() error {
-		var err error
-		fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
-		return err
-	})
+	fd, err := nfnetlink(tg)
 	if err != nil {
-		return fmt.Errorf("nfnetlink socket: %w", err)
+		return err
 	}
 	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return err
-	}
 	proto := uint8(unix.NFPROTO_IPV4)
 	if f == IPv6 {
 		proto = unix.NFPROTO_IPV6
@@ -46,6 +38,27 @@ func deleteTable(tg *target.Target, f Family, name string) error {
 		return err
 	}
 	return ackError(buf[:n])
+}
+
+// nfnetlink opens a bound netfilter netlink socket inside tg's namespace
+// (a socket stays in the namespace it was made in).
+func nfnetlink(tg *target.Target) (int, error) {
+	fd := -1
+	err := tg.Do(func() error {
+		var err error
+		fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
+		return err
+	})
+	if err == nil {
+		err = unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
+	}
+	if err != nil {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		return -1, fmt.Errorf("nfnetlink socket: %w", err)
+	}
+	return fd, nil
 }
 
 // nlmsg is a netlink header plus an nfgenmsg plus attributes.

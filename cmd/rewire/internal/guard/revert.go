@@ -52,10 +52,12 @@ func RevertNow(st *tx.Store, id string, out io.Writer) error {
 func printUndos(out io.Writer, sum *tx.Summary) {
 	for i := len(sum.Steps) - 1; i >= 0; i-- {
 		step := sum.Steps[i]
+		r := tx.UndoResult{Seq: step.Seq, Desc: step.Desc}
 		if step.UndoErr != "" {
-			fmt.Fprintf(out, "- undo %d %s: FAILED: %s\n", step.Seq, step.Desc, step.UndoErr)
-		} else if step.Undone {
-			fmt.Fprintf(out, "- undo %d %s: ok\n", step.Seq, step.Desc)
+			r.Err = errors.New(step.UndoErr)
+		} else if !step.Undone {
+			continue
 		}
+		fmt.Fprintln(out, r)
 	}
 }

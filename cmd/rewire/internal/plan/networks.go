@@ -69,22 +69,29 @@ func copyNetworks(tg *target.Target, dir string) (string, error) {
 	// The test driver starts every network it loads; stop those that
 	// are not running on the target.
 	for _, s := range states {
-		n, err := tc.LookupNetworkByName(s.name)
-		if err != nil {
-			virtnet.Disconnect(uri)
-			return "", fmt.Errorf("plan: copy of network %s: %s", s.name, virtnet.Message(err))
-		}
-		if !s.active {
-			err = n.Destroy()
-		}
-		if err == nil && s.autostart {
-			err = n.SetAutostart(true)
-		}
-		n.Free()
-		if err != nil {
+		if err := setState(tc, s.name, s.active, s.autostart); err != nil {
 			virtnet.Disconnect(uri)
 			return "", fmt.Errorf("plan: copy of network %s: %s", s.name, virtnet.Message(err))
 		}
 	}
 	return uri, nil
+}
+
+// setState stops a copied network that was not running on the target
+// and sets its autostart as there.
+func setState(c *libvirt.Connect, name string, active, autostart bool) error {
+	n, err := c.LookupNetworkByName(name)
+	if err != nil {
+		return err
+	}
+	defer n.Free()
+	if !active {
+		if err := n.Destroy(); err != nil {
+			return err
+		}
+	}
+	if autostart {
+		return n.SetAutostart(true)
+	}
+	return nil
 }

@@ -116,6 +116,9 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 		if err := startedNetwork(rep.Target, step); err != nil && replicaErr == nil {
 			replicaErr = err
 		}
+		if !strings.HasPrefix(step.Kind, "nat.") { // only nat touches the firewall
+			return
+		}
 		now := rules(rep.Target)
 		diffs[s.Current().ID+"/"+fmt.Sprint(step.Seq)] = lineDiff(fw, now)
 		fw = now
@@ -166,9 +169,9 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 	}
 	committed := s.Committed()
 	for i := len(committed) - 1; i >= 0; i-- {
-		rep, err := st.RollbackCommitted(committed[i].ID, true, nil)
+		undone, err := st.RollbackCommitted(committed[i].ID, true, nil)
 		if err == nil {
-			err = rep.Err()
+			err = undone.Err()
 		}
 		if err != nil {
 			return p, fmt.Errorf("plan: cleaning up the replica: %w", err)
