@@ -77,7 +77,11 @@ func Module(s *tx.Session) engine.Module {
 						}
 						res, err := AddPortForwards(s, pfs)
 						if err != nil {
-							return engine.Raise(L, "nat.port_forward", fmt.Sprintf("%d forwards", len(pfs)), err)
+							what := fmt.Sprintf("%d forwards", len(pfs))
+							if len(pfs) == 1 {
+								what = "1 forward"
+							}
+							return engine.Raise(L, "nat.port_forward", what, err)
 						}
 						warn(L, res)
 						L.Push(conv.ToLua(L, res.Tags))
