@@ -23,6 +23,9 @@ type Spec struct {
 	// a plan's scratch copy of them. "" = LibvirtURI.
 	NetworksURI string `json:"networks_uri,omitempty"`
 	StateDir    string `json:"state_dir,omitempty"` // where per-target files (dnsmasq, lab) live
+	// Identity is the namespace's identity when the transaction began;
+	// Reach finds that namespace again from any process.
+	Identity *Identity `json:"identity,omitempty"`
 }
 
 // Target is an open Spec: it owns a netlink handle bound to the namespace.

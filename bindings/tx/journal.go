@@ -29,12 +29,16 @@ type Record struct {
 	Desc string          `json:"desc,omitempty"`
 	Data json.RawMessage `json:"data,omitempty"`
 	Err  string          `json:"err,omitempty"`
+	Gone string          `json:"gone,omitempty"` // undo: nothing to do, the change went with a reboot
 
 	// begin
 	Target *target.Spec `json:"target,omitempty"`
 	Script string       `json:"script,omitempty"`
 	Args   []string     `json:"args,omitempty"`
 	PID    int          `json:"pid,omitempty"`
+	// OwnerStart is the owner's start time (clock ticks after boot, as
+	// /proc/PID/stat has it), so a reused pid is not taken for the owner.
+	OwnerStart uint64 `json:"owner_start,omitempty"`
 
 	// savepoint, end
 	Name  string `json:"name,omitempty"`
@@ -80,10 +84,27 @@ func (j *journalFile) append(r Record) error {
 		return fmt.Errorf("journal: fsync %s: %w", j.f.Name(), err)
 	}
 	if n := written.Add(1); crashAfter > 0 && n == int64(crashAfter) {
+		if os.Getenv("REWIRE_CRASH_GUARDIAN") == "1" {
+			killGuardian(j.f.Name()) // the machine lost power: both go
+		}
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {} // never returns: the kernel takes the process here
 	}
 	return nil
+}
+
+// killGuardian SIGKILLs the guardian of the journal at path (the pid in
+// its ID.guardian file), for the crash seam.
+func killGuardian(path string) {
+	b, err := os.ReadFile(strings.TrimSuffix(path, ".jsonl") + ".guardian")
+	if err != nil {
+		return
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		if pid, err := strconv.Atoi(f[0]); err == nil && pid > 1 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }
 
 func (j *journalFile) close() error { return j.f.Close() }
@@ -131,6 +152,7 @@ type Step struct {
 	// Simulated: listed, not applied (Tx.Simulate); only plans make these.
 	Simulated bool   `json:"simulated,omitempty"`
 	UndoErr   string `json:"undo_error,omitempty"`
+	Gone      string `json:"gone,omitempty"` // undone by a reboot, not by rewire
 }
 
 // Summary is a transaction replayed from its journal.
@@ -142,6 +164,14 @@ type Summary struct {
 	Script   string      `json:"script,omitempty"`
 	Args     []string    `json:"args,omitempty"`
 	PID      int         `json:"pid"`
+	// OwnerStart is the owner's start time (ProcStart), 0 if unknown.
+	OwnerStart uint64 `json:"owner_start,omitempty"`
+	// PendingFrom, for a pending REPL statement, is the step after which
+	// its changes begin; 0 when the whole transaction is pending.
+	PendingFrom int `json:"pending_from,omitempty"`
+	// PendingStatement: what is pending is a REPL statement, which the
+	// REPL itself undoes at the deadline; else the whole transaction.
+	PendingStatement bool `json:"pending_statement,omitempty"`
 	Target   target.Spec `json:"target"`
 	Steps    []*Step     `json:"steps"`
 	Deadline time.Time   `json:"deadline,omitempty"` // for pending transactions
@@ -174,7 +204,7 @@ func (s *Store) Load(id string) (*Summary, error) {
 		}
 		switch r.T {
 		case "begin":
-			sum.Started, sum.Script, sum.Args, sum.PID = r.Time, r.Script, r.Args, r.PID
+			sum.Started, sum.Script, sum.Args, sum.PID, sum.OwnerStart = r.Time, r.Script, r.Args, r.PID, r.OwnerStart
 			if r.Target != nil {
 				sum.Target = *r.Target
 			}
@@ -188,12 +218,13 @@ func (s *Store) Load(id string) (*Summary, error) {
 			}
 		case "undo":
 			if st := bySeq[r.Seq]; st != nil {
-				st.Undone, st.UndoErr = r.Err == "", r.Err
+				st.Undone, st.UndoErr, st.Gone = r.Err == "", r.Err, r.Gone
 			}
 		case "state":
 			sum.State = r.State
+			sum.Deadline, sum.PendingFrom, sum.PendingStatement = time.Time{}, 0, false
 			if r.State == StatePending {
-				sum.Deadline = r.Time
+				sum.Deadline, sum.PendingFrom, sum.PendingStatement = r.Time, r.Seq, r.Name == "statement"
 			}
 		case "end":
 			sum.State, sum.Ended = r.State, r.Time

@@ -21,6 +21,10 @@ type Kind struct {
 	// from what the change left; rolling back a committed transaction
 	// refuses on drift, since an undo would then clobber someone's work.
 	Drift func(tg *target.Target, data json.RawMessage) error
+	// OutlivesBoot marks changes that a reboot keeps (files, libvirt
+	// definitions): after one, only these are undone; the kernel's went
+	// with the boot.
+	OutlivesBoot bool
 }
 
 var (
@@ -57,6 +61,21 @@ func RegisterFunc[T any](name string, undo func(*target.Target, T) error, drift 
 		}
 	}
 	Register(name, k)
+}
+
+// MarkOutlivesBoot says that changes of the named, registered kinds
+// survive a reboot (Kind.OutlivesBoot).
+func MarkOutlivesBoot(names ...string) {
+	kindsMu.Lock()
+	defer kindsMu.Unlock()
+	for _, n := range names {
+		k, ok := kinds[n]
+		if !ok {
+			panic("tx: MarkOutlivesBoot of unregistered kind " + n)
+		}
+		k.OutlivesBoot = true
+		kinds[n] = k
+	}
 }
 
 func lookupKind(name string) (Kind, bool) {

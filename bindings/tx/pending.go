@@ -11,7 +11,7 @@ import (
 )
 
 // Confirm-or-revert: a run marks its transaction pending with a deadline
-// and detaches; a watchdog process holds the store lock and rolls the
+// and detaches; a guardian process holds the store lock and rolls the
 // transaction back from the journal unless Confirm is called in time.
 // Confirm and RevertPending exclude each other with a flock on the
 // transaction's journal file, so exactly one of them wins.
@@ -26,11 +26,11 @@ func (e *NotPendingError) Error() string {
 }
 
 // ErrTooLate is returned by Confirm once the deadline has passed.
-var ErrTooLate = errors.New("the confirmation deadline has passed; the watchdog is rolling it back")
+var ErrTooLate = errors.New("the confirmation deadline has passed; the guardian is rolling it back")
 
 // Confirm keeps a pending transaction: pending -> committed, recorded in
 // its journal. It works from any process (`rewire confirm ID`) while the
-// watchdog holds the store lock.
+// guardian holds the store lock.
 func (s *Store) Confirm(id string) error {
 	return s.appendIfPending(id, func(sum *Summary) (Record, error) {
 		if !sum.Deadline.IsZero() && time.Now().After(sum.Deadline) {
@@ -69,7 +69,7 @@ func (s *Store) appendIfPending(id string, next func(*Summary) (Record, error)) 
 
 // RevertNow asks for a pending transaction to be rolled back at once
 // (Ctrl-C at the countdown, `rewire rollback ID`): it moves the deadline
-// to now in the journal, and the watchdog, which holds the store lock,
+// to now in the journal, and the guardian, which holds the store lock,
 // rolls it back at its next look. Refused (*NotPendingError) once the
 // transaction was confirmed or rolled back.
 func (s *Store) RevertNow(id string) error {
@@ -79,8 +79,8 @@ func (s *Store) RevertNow(id string) error {
 }
 
 // RevertPending rolls a pending transaction back from its journal (what
-// the watchdog does at the deadline). It takes the store lock (a no-op
-// when this process already holds it, as the watchdog does) and refuses
+// the guardian does at the deadline). It takes the store lock (a no-op
+// when this process already holds it, as the guardian does) and refuses
 // with *NotPendingError when the transaction was confirmed meanwhile.
 func (s *Store) RevertPending(id string, onUndo func(UndoResult)) (*Report, error) {
 	if err := s.Lock(id, false); err != nil {
@@ -148,6 +148,19 @@ func (s *Store) HandOverLock(holder string) (*os.File, error) {
 // store's lock, after checking it is this store's lock file and that the
 // lock is held through it; holder is written for a second run to name.
 func (s *Store) AdoptLock(f *os.File, holder string) error {
+	if err := s.checkLockFile(f); err != nil {
+		return err
+	}
+	f.Truncate(0)
+	f.WriteAt([]byte(holder), 0)
+	f.Sync()
+	s.lock = f
+	return nil
+}
+
+// checkLockFile checks that f is this store's lock file and that the lock
+// is held through it.
+func (s *Store) checkLockFile(f *os.File) error {
 	path := filepath.Join(s.Dir, "lock")
 	var got, want syscall.Stat_t
 	if err := syscall.Fstat(int(f.Fd()), &got); err != nil {
@@ -164,10 +177,6 @@ func (s *Store) AdoptLock(f *os.File, holder string) error {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		return fmt.Errorf("lock: handed-over descriptor does not hold the lock: %w", err)
 	}
-	f.Truncate(0)
-	f.WriteAt([]byte(holder), 0)
-	f.Sync()
-	s.lock = f
 	return nil
 }
 

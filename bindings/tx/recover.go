@@ -43,7 +43,8 @@ func (s *Store) Recover(onUndo func(id string, r UndoResult)) ([]string, error) 
 			}
 		})
 		if err != nil {
-			return done, err
+			failed = append(failed, err.Error())
+			continue
 		}
 		done = append(done, sum.ID)
 		if rep.Failed() > 0 {
@@ -81,7 +82,13 @@ func (s *Store) RollbackCommitted(id string, force bool, onUndo func(UndoResult)
 
 // checkDrift runs the drift check of the last change made to each object.
 func (s *Store) checkDrift(sum *Summary) error {
-	tg := target.Open(sum.Target)
+	tg, err := reach(sum)
+	if err != nil {
+		return err
+	}
+	if tg == nil {
+		return fmt.Errorf("transaction %s was made before a reboot of this host: its kernel changes went with that boot (rewire recover undoes what outlives one)", sum.ID)
+	}
 	defer tg.Close()
 	seen := map[string]bool{}
 	var drifted []string
@@ -106,16 +113,50 @@ func (s *Store) checkDrift(sum *Summary) error {
 	return nil
 }
 
+// reach finds the host a journaled transaction was made on (target.Reach).
+// It returns nil, nil after a reboot, when only what outlives a boot can
+// be undone, and an error naming the namespace when it cannot be reached:
+// undoing "here" instead would change a host that never had the change.
+func reach(sum *Summary) (*target.Target, error) {
+	tg, err := target.Reach(sum.Target)
+	if err == nil {
+		return tg, nil
+	}
+	if sum.Target.Rebooted() {
+		return nil, nil
+	}
+	return nil, &UnreachableError{ID: sum.ID, Err: err}
+}
+
+// UnreachableError refuses to undo a transaction whose namespace this
+// process cannot reach.
+type UnreachableError struct {
+	ID  string
+	Err error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("transaction %s was made in %v: nothing undone", e.ID, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
 // undoSummary undoes, newest first, every step of a journaled transaction
 // that is not undone yet, appending the results to its journal.
 func (s *Store) undoSummary(sum *Summary, onUndo func(UndoResult)) (*Report, error) {
+	tg, err := reach(sum)
+	if err != nil {
+		return nil, err
+	}
+	rebooted := tg == nil
+	if tg != nil {
+		defer tg.Close()
+	}
 	j, err := s.appendJournal(sum.ID)
 	if err != nil {
 		return nil, err
 	}
 	defer j.close()
-	tg := target.Open(sum.Target)
-	defer tg.Close()
 	if err := j.append(Record{T: "state", State: StateRollingBack}); err != nil {
 		return nil, err
 	}
@@ -125,8 +166,14 @@ func (s *Store) undoSummary(sum *Summary, onUndo func(UndoResult)) (*Report, err
 		if st.Undone {
 			continue
 		}
-		res := runUndo(tg, st)
-		rec := Record{T: "undo", Seq: st.Seq}
+		var res UndoResult
+		if k, _ := lookupKind(st.Kind); rebooted && !k.OutlivesBoot {
+			res = UndoResult{Seq: st.Seq, Desc: st.Desc, Gone: "gone with the reboot"}
+			st.Undone = true
+		} else {
+			res = runUndo(tg, st)
+		}
+		rec := Record{T: "undo", Seq: st.Seq, Gone: res.Gone}
 		if res.Err != nil {
 			rec.Err = res.Err.Error()
 		}

@@ -27,9 +27,24 @@ type Session struct {
 	// it selects are listed, never applied.
 	Simulate func(Change) bool
 
+	// Guardian, when set, watches every transaction of the session from
+	// outside this process, armed as the transaction begins, before its
+	// first change is journaled (a plan's replica has none).
+	Guardian Guardian
+
 	cur       *Tx
 	committed []*Tx
 	plan      []*Step
+}
+
+// Guardian watches a transaction from another process and rolls it back
+// when the process that made it dies without ending it (rewire guardian).
+type Guardian interface {
+	// Arm starts watching t; it returns once the guardian is in place.
+	Arm(t *Tx) error
+	// Disarm is told that t ended (committed or rolled back); it returns
+	// once the guardian let go of the store lock.
+	Disarm(t *Tx)
 }
 
 // Apply makes one change inside the current transaction.
@@ -65,6 +80,12 @@ func (s *Session) Tx() (*Tx, error) {
 		}
 	}
 	t.OnApply, t.OnUndo, t.Simulate = s.OnApply, s.OnUndo, s.Simulate
+	if s.Guardian != nil && !t.DryRun {
+		if err := t.Arm(s.Guardian); err != nil {
+			t.finish(StateRolledBack) // nothing was changed
+			return nil, err
+		}
+	}
 	s.cur = t
 	return t, nil
 }

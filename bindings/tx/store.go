@@ -108,7 +108,7 @@ func readHolder(path string) string {
 
 // Unlock releases the lock. The holder's name stays in the file: it is
 // only read while someone holds the lock, and a lock handed over to a
-// watchdog (HandOverLock) is still held through the watchdog's copy.
+// guardian (HandOverLock) is still held through the guardian's copy.
 func (s *Store) Unlock() {
 	if s.lock != nil {
 		s.lock.Close() // closing the descriptor drops the flock (unless handed over)

@@ -36,6 +36,8 @@ type Tx struct {
 	steps  []*Step
 	closed bool
 
+	guardian Guardian // armed for this transaction, nil if none
+
 	// OnApply is told of each change once it is applied (or planned).
 	OnApply func(*Step)
 	// OnUndo is told of each undo step as it finishes.
@@ -60,8 +62,15 @@ func (s *Store) Begin(tg *target.Target, script string, args []string, wait bool
 		return nil, err
 	}
 	t.j = j
+	if tg.Identity == nil {
+		if err := tg.Identify(); err != nil {
+			j.close()
+			s.Unlock()
+			return nil, err
+		}
+	}
 	spec := tg.Spec
-	if err := j.append(Record{T: "begin", Target: &spec, Script: script, Args: args, PID: os.Getpid()}); err != nil {
+	if err := j.append(Record{T: "begin", Target: &spec, Script: script, Args: args, PID: os.Getpid(), OwnerStart: ProcStart(os.Getpid())}); err != nil {
 		j.close()
 		s.Unlock()
 		return nil, err
@@ -188,7 +197,7 @@ func (t *Tx) MarkPending(deadline time.Time) error {
 }
 
 // Detach closes the transaction's files and lock without ending it, so
-// another process (a watchdog) can take it over from the journal.
+// another process (a guardian) can take it over from the journal.
 func (t *Tx) Detach() {
 	if t.j != nil {
 		t.j.close()
@@ -207,7 +216,51 @@ func (t *Tx) finish(state string) error {
 	err := t.j.append(Record{T: "end", State: state})
 	t.j.close()
 	t.store.Unlock()
+	if t.guardian != nil {
+		t.guardian.Disarm(t) // it holds a share of the lock until it exits
+		t.guardian = nil
+	}
 	return err
+}
+
+// Arm has g watch t (Session.Guardian does this as t begins).
+func (t *Tx) Arm(g Guardian) error {
+	if t.guardian != nil || t.DryRun {
+		return nil
+	}
+	if err := g.Arm(t); err != nil {
+		return fmt.Errorf("guardian: %w", err)
+	}
+	t.guardian = g
+	return nil
+}
+
+// Guarded reports whether a guardian watches t.
+func (t *Tx) Guarded() bool { return t.guardian != nil }
+
+// Guardian returns the guardian watching t, nil if none.
+func (t *Tx) Guardian() Guardian { return t.guardian }
+
+// Store returns the state store t is journaled in.
+func (t *Tx) Store() *Store { return t.store }
+
+// MarkStatementPending records that the changes after step from wait for
+// a confirmation until deadline (a REPL statement); the transaction stays
+// open and its guardian holds the deadline should this process go.
+func (t *Tx) MarkStatementPending(from int, deadline time.Time) error {
+	if t.DryRun || t.j == nil {
+		return nil
+	}
+	return t.j.append(Record{T: "state", State: StatePending, Seq: from, Time: deadline, Name: "statement"})
+}
+
+// ResolveStatement ends a statement's wait: kept, or undone (RollbackTo
+// first); the transaction is open again.
+func (t *Tx) ResolveStatement() error {
+	if t.DryRun || t.j == nil {
+		return nil
+	}
+	return t.j.append(Record{T: "state", State: StateOpen})
 }
 
 func (t *Tx) undoOne(st *Step) UndoResult {

@@ -12,9 +12,14 @@ type UndoResult struct {
 	Seq  int
 	Desc string
 	Err  error
+	// Gone says why nothing had to be done: the change went with a reboot.
+	Gone string
 }
 
 func (r UndoResult) String() string {
+	if r.Gone != "" {
+		return fmt.Sprintf("- undo %d %s: %s", r.Seq, r.Desc, r.Gone)
+	}
 	if r.Err != nil {
 		return fmt.Sprintf("- undo %d %s: FAILED: %v", r.Seq, r.Desc, r.Err)
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register(command{name: "confirm", summary: "keep a pending transaction (ID or last) before its watchdog rolls it back", run: runConfirm})
+	register(command{name: "confirm", summary: "keep a pending transaction (ID or last) before its guardian rolls it back", run: runConfirm})
 }
 
 // runConfirm is `rewire confirm ID`, from any session: the change made by

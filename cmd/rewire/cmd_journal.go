@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/cmd/rewire/internal/guard"
 )
@@ -67,6 +68,16 @@ func runJournal(args []string) int {
 			return encode(s)
 		}
 		fmt.Printf("transaction %s: %s, target %s, script %s %s, pid %d\n", s.ID, s.State, s.Target.Name, s.Script, strings.Join(s.Args, " "), s.PID)
+		if id := s.Target.Identity; id != nil {
+			reach := "reachable from here"
+			if _, err := target.Reach(s.Target); err != nil {
+				reach = "not reachable from here"
+			}
+			fmt.Printf("  made in network namespace %s (inode %d) on %s, boot %s: %s\n", s.Target.Where(), id.NetnsIno, id.Hostname, id.BootID, reach)
+		}
+		if pid, unit, err := guard.ReadReady(st, s.ID); err == nil {
+			fmt.Printf("  guarded by pid %d %s\n", pid, unit)
+		}
 		for _, step := range s.Steps {
 			mark := "applied"
 			switch {
@@ -114,7 +125,7 @@ func runRollback(args []string) int {
 		return fail("rollback: %v", err)
 	}
 	if sum, err := st.Load(id); err == nil && sum.State == tx.StatePending {
-		// Its watchdog holds the lock: ask it to roll back now.
+		// Its guardian holds the lock: ask it to roll back now.
 		if err := guard.RevertNow(st, id, os.Stderr); err != nil {
 			return fail("rollback: %v", err)
 		}
@@ -132,6 +143,17 @@ func runRollback(args []string) int {
 	return 0
 }
 
+// whyUnguarded says why a guardian did not end a transaction whose owner is gone.
+func whyUnguarded(st *tx.Store, sum *tx.Summary) string {
+	if sum.Target.Rebooted() {
+		return "the host rebooted since: its kernel changes went with that boot; undoing what outlives one"
+	}
+	if pid, _, err := guard.ReadReady(st, sum.ID); err == nil {
+		return fmt.Sprintf("its guardian (pid %d) is on it", pid)
+	}
+	return fmt.Sprintf("its process (pid %d) and its guardian are both gone (killed, or from a version without one)", sum.PID)
+}
+
 func runRecover(args []string) int {
 	fs := flag.NewFlagSet("recover", flag.ContinueOnError)
 	var tf targetFlags
@@ -142,6 +164,14 @@ func runRecover(args []string) int {
 	st, err := tx.OpenStore(tf.stateDir)
 	if err != nil {
 		return fail("%v", err)
+	}
+	// Say why each needs a human: a guardian covers all but these.
+	if all, err := st.List(); err == nil {
+		for _, sum := range all {
+			if sum.Unfinished() && !sum.OwnerAlive() {
+				fmt.Fprintf(os.Stderr, "transaction %s: %s\n", sum.ID, whyUnguarded(st, sum))
+			}
+		}
 	}
 	done, err := st.Recover(func(id string, r tx.UndoResult) { fmt.Fprintf(os.Stderr, "%s %s\n", id, r) })
 	for _, id := range done {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"rewire/bindings/tx"
+	"rewire/cmd/rewire/internal/guard"
 	"rewire/lua/engine"
 	"rewire/lua/repl"
 )
@@ -22,6 +23,9 @@ func runRepl(args []string) int {
 	tf.add(fs)
 	history := fs.String("history", defaultHistory(), "history file (\"\" keeps none)")
 	allow := fs.String("allow", "", "capabilities the session may use: exec,files,net")
+	grace := fs.Duration("grace", guard.DefaultGrace, "if the REPL dies with changes open, its guardian rolls them back after this long (rewire confirm ID keeps them)")
+	confirm := fs.Duration("confirm", guard.DefaultConfirm, "how long a statement that may have cut an admin session off waits for Enter")
+	noGuard := fs.Bool("no-guard", false, "no automatic probes, no pending statements (the guardian stays)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -37,6 +41,8 @@ func runRepl(args []string) int {
 	s := &tx.Session{Store: st, Target: tg, Script: "(repl)"}
 	s.OnApply = func(step *tx.Step) { fmt.Printf("+ %s\n", step.Desc) }
 	s.OnUndo = func(r tx.UndoResult) { fmt.Println(r) }
+	self, _ := os.Executable()
+	s.Guardian = &guard.Guardian{Self: self, Mode: guard.ModeREPL, Grace: *grace}
 	e := engine.New(os.Stdout, allModules(s)...)
 	defer e.Close()
 	e.Grant(grant)
@@ -45,7 +51,12 @@ func runRepl(args []string) int {
 	if tf.uri != "" {
 		name = tf.uri
 	}
-	r := repl.New(repl.Config{Engine: e, Tx: sessionTx{s}, Target: name, HistoryFile: *history})
+	cfg := repl.Config{Engine: e, Tx: sessionTx{s}, Target: name, HistoryFile: *history}
+	if !*noGuard {
+		// As run does: look at the host before anything changes.
+		cfg.Guard = replGuard{s: s, g: guard.Before(tg), deadline: *confirm}
+	}
+	r := repl.New(cfg)
 	if err := r.Run(context.Background()); err != nil {
 		return fail("repl: %v", err)
 	}

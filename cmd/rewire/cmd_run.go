@@ -47,6 +47,8 @@ func runRun(args []string) int {
 		}
 	}
 	s.OnUndo = func(r tx.UndoResult) { fmt.Fprintln(os.Stderr, r) }
+	self, _ := os.Executable()
+	s.Guardian = &guard.Guardian{Self: self, Mode: guard.ModeRun}
 	e := engine.New(os.Stdout, allModules(s)...)
 	defer e.Close()
 	e.Grant(grant)
@@ -57,7 +59,6 @@ func runRun(args []string) int {
 	if !sf.noGuard {
 		g = guard.Before(tg)
 	}
-	self, _ := os.Executable()
 	opts.Commit = guard.Commit(g, guard.CommitOptions{Confirm: sf.confirm, Self: self, Out: os.Stderr, StdinIsTTY: isTTY(os.Stdin)})
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

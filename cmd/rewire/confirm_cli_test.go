@@ -78,7 +78,7 @@ func TestCtrlCAtTheCountdownRollsBackNow(t *testing.T) {
 }
 
 // `rewire rollback ID` of a pending transaction, from another session,
-// has its watchdog roll it back now; the waiting run reports it.
+// has its guardian roll it back now; the waiting run reports it.
 func TestRollbackOfAPendingTransaction(t *testing.T) {
 	bin, env := withLab(t)
 	cmd, out := startPending(t, bin, env, "1h")
@@ -101,15 +101,15 @@ func TestRollbackOfAPendingTransaction(t *testing.T) {
 }
 
 // The foreground process killed outright (SIGKILL: no handler runs)
-// while the change is pending: the detached watchdog still rolls it back
+// while the change is pending: the detached guardian still rolls it back
 // at the deadline.
-func TestWatchdogOutlivesAKilledRun(t *testing.T) {
+func TestGuardianOutlivesAKilledRun(t *testing.T) {
 	bin, env := withLab(t)
 	cmd, _ := startPending(t, bin, env, "2s")
 	cmd.Process.Kill()
 	cmd.Wait()
 	if eth0MTU1500(t) {
-		t.Fatal("the change was undone by the killed run itself; the watchdog should do it at the deadline")
+		t.Fatal("the change was undone by the killed run itself; the guardian should do it at the deadline")
 	}
 	for i := 0; !eth0MTU1500(t); i++ {
 		if i > 100 {
@@ -119,6 +119,6 @@ func TestWatchdogOutlivesAKilledRun(t *testing.T) {
 	}
 	out := rewire(t, bin, env, "journal", "list")
 	if !strings.Contains(out, "rolled-back") {
-		t.Errorf("journal after the watchdog's rollback:\n%s", out)
+		t.Errorf("journal after the guardian's rollback:\n%s", out)
 	}
 }

@@ -140,7 +140,7 @@ func (l *sshLab) run(t *testing.T, st *tx.Store, src string, hook func(*tx.Sessi
 
 // TestLockoutGuard: the guard finds the admin's SSH session, a recipe that
 // cuts it is reverted with no human action (by the automatic probes at
-// once, or by the detached watchdog at the deadline), and the very same
+// once, or by the detached guardian at the deadline), and the very same
 // session works again; a change confirmed from a second SSH session stays.
 func TestLockoutGuard(t *testing.T) {
 	l := newSSHLab(t)
@@ -168,23 +168,23 @@ func TestLockoutGuard(t *testing.T) {
 		sess.roundTrip(t, "after probes")
 	})
 
-	t.Run("watchdog", func(t *testing.T) {
+	t.Run("guardian", func(t *testing.T) {
 		st, _ := tx.OpenStore(t.TempDir())
 		var out bytes.Buffer
 		// Only the session, no probes: the change goes through and only
-		// the watchdog can bring the host back.
+		// the guardian can bring the host back.
 		onlySessions := &guard.Guard{Target: l.host, Sessions: g.Sessions}
 		res := l.run(t, st, cutSSH, guard.Commit(onlySessions, guard.CommitOptions{Auto: 3 * time.Second, Self: rewireBin(t), Out: &out}))
 		if !strings.Contains(out.String(), "confirm-or-revert armed") {
 			t.Errorf("guard did not say why it armed:\n%s", out.String())
 		}
 		if res.Err == nil || !strings.Contains(res.Error, guard.ErrNotConfirmed.Error()) {
-			t.Fatalf("want the watchdog's rollback, got %v\n%s", res.Err, out.String())
+			t.Fatalf("want the guardian's rollback, got %v\n%s", res.Err, out.String())
 		}
 		if after := fullState(t, l.host); after != before {
-			t.Fatalf("watchdog did not restore the host:\n%s\n%s", before, after)
+			t.Fatalf("guardian did not restore the host:\n%s\n%s", before, after)
 		}
-		sess.roundTrip(t, "after watchdog")
+		sess.roundTrip(t, "after guardian")
 	})
 
 	t.Run("confirm over a second session", func(t *testing.T) {

@@ -44,7 +44,7 @@ func usage() {
 	fmt.Fprintln(os.Stderr, "usage: rewire COMMAND [flags] [args]\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
-		if n == "watchdog" { // started by `run --confirm`, not by people
+		if n == "guardian" { // armed by run and repl, not started by people
 			continue
 		}
 		names = append(names, n)

@@ -24,6 +24,9 @@ type Config struct {
 	Tx          Transaction
 	Target      string // shown in the prompt: "lab", "host", a libvirt URI
 	HistoryFile string // "" keeps no history
+	// Guard, when set, holds a statement that may have cut the admin off
+	// pending until confirmed (Enter), else undoes it.
+	Guard Guard
 	Stdin       io.ReadCloser
 	Stdout      io.Writer
 	Stderr      io.Writer
@@ -42,6 +45,9 @@ type REPL struct {
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the running statement, for Ctrl-C
+
+	pending1 *pendingStmt // the statement waiting for a confirmation
+	refresh  func()       // redraws the prompt (the terminal's)
 }
 
 // statement is one chunk that ran without error.
@@ -137,7 +143,13 @@ func (r *REPL) run(ctx context.Context, c compiled, src string, keep bool) {
 		keep = false // an inspection (`link.list()`, `x`): no place in a recipe
 	}
 	r.stmts = append(r.stmts, &statement{src: src, start: start, changed: changed, keep: keep})
+	if changed {
+		r.hold(start)
+	}
 }
+
+// Pending reports whether a statement waits for a confirmation.
+func (r *REPL) Pending() bool { return r.pending1 != nil }
 
 // call runs fn under a context that Interrupt cancels, returning the
 // values it returned.

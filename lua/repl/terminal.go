@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/chzyer/readline"
 )
@@ -44,8 +45,12 @@ func (r *REPL) Run(ctx context.Context) error {
 		}
 	}()
 
+	r.refresh = func() { rl.SetPrompt(r.Prompt()); rl.Refresh() }
 	fmt.Fprintf(r.out, "rewire repl on %s: Tab completes, :help explains, Ctrl-D leaves.\n", r.cfg.Target)
 	for {
+		if p := r.pending1; p != nil {
+			r.confirmPending(rl, p)
+		}
 		rl.SetPrompt(r.Prompt())
 		line, err := rl.Readline()
 		switch {
@@ -78,6 +83,54 @@ func (r *REPL) Run(ctx context.Context) error {
 				rl.SaveHistory(h)
 			}
 		}
+	}
+}
+
+// confirmPending is the prompt of a pending statement: a countdown;
+// Enter keeps the statement, Ctrl-C (or the end of input) undoes it, and
+// the deadline undoes it by itself.
+func (r *REPL) confirmPending(rl *readline.Instance, p *pendingStmt) {
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				p.mu.Lock()
+				if !p.done {
+					rl.SetPrompt(p.countdown())
+					rl.Refresh()
+				}
+				p.mu.Unlock()
+			}
+		}
+	}()
+	for {
+		rl.SetPrompt(p.countdown())
+		line, err := rl.Readline()
+		p.mu.Lock()
+		expired := p.done
+		p.mu.Unlock()
+		switch {
+		case expired:
+			// The deadline undid it meanwhile; what was typed is
+			// dropped, the prompt is back to normal.
+			return
+		case errors.Is(err, readline.ErrInterrupt):
+			r.settle(p, false, "the pending statement (Ctrl-C)", r.out)
+			return
+		case err != nil:
+			r.settle(p, false, "the pending statement (no one left to confirm it)", r.out)
+			return
+		case strings.TrimSpace(line) == "":
+			r.settle(p, true, "", r.out)
+			return
+		}
+		fmt.Fprintln(r.out, "a statement is pending: Enter keeps it, Ctrl-C undoes it")
 	}
 }
 

@@ -30,7 +30,7 @@ func Before(tg *target.Target) *Guard {
 type CommitOptions struct {
 	Confirm    time.Duration // --confirm; 0 = only if the guard arms it
 	Auto       time.Duration // the deadline the guard arms; 0 = DefaultConfirm
-	Self       string        // this binary (os.Executable), started as the watchdog
+	Self       string        // this binary (os.Executable), started as the guardian
 	Out        io.Writer     // countdown and the guard's reasons
 	StdinIsTTY bool          // Enter confirms
 }

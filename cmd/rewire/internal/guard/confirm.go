@@ -6,45 +6,46 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"os/signal"
+		"os/signal"
 	"time"
 
 	"rewire/bindings/tx"
 )
 
-// ErrNotConfirmed is returned when the watchdog rolled a change back.
-var ErrNotConfirmed = errors.New("not confirmed in time: the watchdog rolled the change back")
+// ErrNotConfirmed is returned when the guardian rolled a change back.
+var ErrNotConfirmed = errors.New("not confirmed in time: the guardian rolled the change back")
 
 // ConfirmCommit is the confirm-or-revert commit for `rewire run --confirm
-// DURATION`: it marks the transaction pending in the journal, hands it and
-// the store lock to a detached watchdog (`self watchdog ...`), shows a
+// DURATION`: it marks the transaction pending in the journal and leaves
+// it to its guardian (armed as the transaction began, or now), shows a
 // countdown on out, and returns nil once the change is confirmed (Enter
 // on the terminal when stdinIsTTY, or `rewire confirm ID` from any
-// session), or an error once the watchdog rolled it back.
+// session), or an error once the guardian rolled it back.
 func ConfirmCommit(deadline time.Duration, self string, out io.Writer, stdinIsTTY bool) func(*tx.Session) error {
 	return func(s *tx.Session) error {
 		t := s.Current()
-		until := time.Now().Add(deadline)
-		lock, err := s.Store.HandOverLock(watchdogHolder(t.ID))
-		if err != nil {
-			return err // still attached: the run rolls back itself
+		if !t.Guarded() {
+			if err := t.Arm(&Guardian{Self: self, Mode: ModeRun}); err != nil {
+				return err // still attached: the run rolls back itself
+			}
 		}
+		g, _ := t.Guardian().(*Guardian)
+		until := time.Now().Add(deadline)
 		if err := t.MarkPending(until); err != nil {
-			lock.Close()
 			return err
 		}
-		t.Detach()
-		wd, err := startWatchdog(self, s.Store, t.ID, lock)
-		if err != nil {
-			return revertHere(s.Store, t.ID, lock, out, err)
+		// A second run names who holds the lock now, and how to end it.
+		s.Store.SetHolder(fmt.Sprintf("guardian of pending transaction %s (rewire confirm %s keeps it)", t.ID, t.ID))
+		t.Detach() // the guardian's share of the lock stays
+		var exited <-chan struct{}
+		if g != nil {
+			exited = g.Exited()
 		}
-		lock.Close()
-		return waitConfirmed(s.Store, t.ID, until, wd, out, stdinIsTTY)
+		return waitConfirmed(s.Store, t.ID, until, exited, out, stdinIsTTY)
 	}
 }
 
-// revertHere rolls back at once when no watchdog runs: with the lock
+// revertHere rolls back at once when no guardian runs: with the lock
 // handed back, or (lock nil) taking it anew.
 func revertHere(st *tx.Store, id string, lock *os.File, out io.Writer, cause error) error {
 	var err error
@@ -72,9 +73,7 @@ func revertHere(st *tx.Store, id string, lock *os.File, out io.Writer, cause err
 
 // waitConfirmed shows the countdown until the journal says the change was
 // confirmed or rolled back.
-func waitConfirmed(st *tx.Store, id string, until time.Time, wd *exec.Cmd, out io.Writer, tty bool) error {
-	exited := make(chan error, 1)
-	go func() { exited <- wd.Wait() }()
+func waitConfirmed(st *tx.Store, id string, until time.Time, exited <-chan struct{}, out io.Writer, tty bool) error {
 	enter := make(chan struct{}, 1)
 	if tty {
 		go func() {
@@ -88,14 +87,14 @@ func waitConfirmed(st *tx.Store, id string, until time.Time, wd *exec.Cmd, out i
 			id, time.Until(until).Round(time.Second))
 	}
 	// Ctrl-C means "undo it now", as with netplan try; losing the
-	// terminal (SIGHUP) leaves the decision to the watchdog.
+	// terminal (SIGHUP) leaves the decision to the guardian.
 	intr := make(chan os.Signal, 1)
 	signal.Notify(intr, os.Interrupt)
 	defer signal.Stop(intr)
 	interrupted := false
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
-	watchdogGone := false
+	guardianGone := false
 	for {
 		select {
 		case <-intr:
@@ -109,12 +108,12 @@ func waitConfirmed(st *tx.Store, id string, until time.Time, wd *exec.Cmd, out i
 			if err := st.Confirm(id); err != nil {
 				fmt.Fprintf(out, "\nrewire: %v\n", err)
 			}
-		case err := <-exited:
-			watchdogGone = true
+		case <-exited:
+			guardianGone, exited = true, nil
 			if sum, lerr := st.Load(id); lerr == nil && sum.State == tx.StatePending {
-				// The watchdog died with the change still pending: nobody
+				// The guardian died with the change still pending: nobody
 				// would revert it, so do it here, now.
-				return revertHere(st, id, nil, out, fmt.Errorf("the watchdog exited (%v; see %s)", err, LogPath(st, id)))
+				return revertHere(st, id, nil, out, fmt.Errorf("the guardian exited (see %s)", LogPath(st, id)))
 			}
 		case <-tick.C:
 		}
@@ -133,13 +132,13 @@ func waitConfirmed(st *tx.Store, id string, until time.Time, wd *exec.Cmd, out i
 			}
 			continue
 		case tx.StateCommitted:
-			if !watchdogGone {
+			if !guardianGone && exited != nil {
 				<-exited // it lets the lock go as it exits
 			}
 			fmt.Fprintf(out, "\nconfirmed: transaction %s is committed\n", id)
 			return nil
 		default:
-			if !watchdogGone {
+			if !guardianGone && exited != nil {
 				<-exited
 			}
 			fmt.Fprintln(out)

@@ -49,6 +49,11 @@ func newHost(t *testing.T) *host {
 	must(t, err)
 	defer lanNS.Close()
 	must(t, hh.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth0"}, PeerName: "lan-eth0", PeerNamespace: netlink.NsFd(int(lanNS))}))
+	for tg, dev := range map[*target.Target]string{h.tg: "eth0", h.lan: "lan-eth0"} {
+		must(t, tg.Do(func() error {
+			return os.WriteFile("/proc/sys/net/ipv6/conf/"+dev+"/accept_dad", []byte("0"), 0o644)
+		}))
+	}
 	for _, c := range []struct {
 		h         *netlink.Handle
 		dev, cidr string
@@ -77,7 +82,7 @@ var (
 	buildErr  error
 )
 
-// rewireBinary builds cmd/rewire once: the watchdog is that binary.
+// rewireBinary builds cmd/rewire once: the guardian is that binary.
 func rewireBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -117,6 +122,13 @@ func (h *host) run(t *testing.T, src string, commit func(*tx.Session) error) *tx
 
 func (h *host) ipState(t *testing.T) string {
 	t.Helper()
+	// A link-local address stays tentative until the link has carrier,
+	// DAD or not: wait (bounded) for the kernel to settle it first.
+	for giveUp := time.Now().Add(5 * time.Second); time.Now().Before(giveUp); time.Sleep(20 * time.Millisecond) {
+		if out, err := h.tg.Run(nil, "ip", "-j", "addr"); err == nil && !strings.Contains(string(out), "tentative") {
+			break
+		}
+	}
 	var b strings.Builder
 	for _, args := range [][]string{{"-j", "link"}, {"-j", "addr"}, {"-j", "route", "show", "table", "all"}} {
 		out, err := h.tg.Run(nil, "ip", args...)
@@ -131,9 +143,9 @@ func (h *host) ipState(t *testing.T) string {
 // drops off the LAN.
 const cutOff = `bridge.create("br0", {stp = false, forward_delay = 0}); addr.move("eth0", "br0")`
 
-// An unconfirmed change is rolled back by the watchdog process, the run
+// An unconfirmed change is rolled back by the guardian process, the run
 // fails, and the lock is free again.
-func TestWatchdogRevertsUnconfirmed(t *testing.T) {
+func TestGuardianRevertsUnconfirmed(t *testing.T) {
 	h := newHost(t)
 	before := h.ipState(t)
 	var out bytes.Buffer
@@ -142,7 +154,7 @@ func TestWatchdogRevertsUnconfirmed(t *testing.T) {
 		t.Fatalf("run: want %q, got %q\n%s", ErrNotConfirmed, res.Error, out.String())
 	}
 	if after := h.ipState(t); after != before {
-		t.Errorf("state after the watchdog's rollback differs:\nbefore %s\nafter  %s", before, after)
+		t.Errorf("state after the guardian's rollback differs:\nbefore %s\nafter  %s", before, after)
 	}
 	sum, err := h.store.Load(res.TxID)
 	must(t, err)
@@ -151,9 +163,9 @@ func TestWatchdogRevertsUnconfirmed(t *testing.T) {
 	}
 	log, _ := os.ReadFile(LogPath(h.store, res.TxID))
 	if !strings.Contains(string(log), "rolled back transaction "+res.TxID) {
-		t.Errorf("watchdog log: %s", log)
+		t.Errorf("guardian log: %s", log)
 	}
-	must(t, h.store.Lock("next", false)) // the watchdog let the lock go
+	must(t, h.store.Lock("next", false)) // the guardian let the lock go
 	h.store.Unlock()
 }
 
@@ -165,7 +177,7 @@ func errFrom(r *tx.Result) error {
 }
 
 // `rewire confirm ID` from another process keeps the change; while it is
-// pending the watchdog holds the lock, and a second transaction is refused
+// pending the guardian holds the lock, and a second transaction is refused
 // naming it.
 func TestConfirmFromSecondSession(t *testing.T) {
 	h := newHost(t)
@@ -179,8 +191,8 @@ func TestConfirmFromSecondSession(t *testing.T) {
 
 	_, err := h.store.Begin(h.tg, "second", nil, false)
 	var locked *tx.ErrLocked
-	if !errors.As(err, &locked) || !strings.Contains(locked.Holder, "watchdog of pending transaction "+id) {
-		t.Errorf("second transaction while pending: want the watchdog named, got %v", err)
+	if !errors.As(err, &locked) || !strings.Contains(locked.Holder, "guardian of pending transaction "+id) {
+		t.Errorf("second transaction while pending: want the guardian named, got %v", err)
 	}
 	if err := exec.Command(bin, "confirm", "--state-dir", h.store.Dir, "nosuch").Run(); err == nil {
 		t.Errorf("confirm of an unknown transaction succeeded")
@@ -209,10 +221,10 @@ func TestConfirmFromSecondSession(t *testing.T) {
 	h.store.Unlock()
 }
 
-// waitPending polls the journal until a transaction is pending.
+// waitPending polls the journal until a transaction is pending (bounded).
 func waitPending(t *testing.T, st *tx.Store) string {
 	t.Helper()
-	for {
+	for giveUp := time.Now().Add(time.Minute); time.Now().Before(giveUp); {
 		all, err := st.List()
 		must(t, err)
 		for _, s := range all {
@@ -222,10 +234,12 @@ func waitPending(t *testing.T, st *tx.Store) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	t.Fatal("no transaction became pending within a minute")
+	return ""
 }
 
-// A watchdog that cannot be started leaves the host as it was.
-func TestNoWatchdogRevertsAtOnce(t *testing.T) {
+// A guardian that cannot be started leaves the host as it was.
+func TestNoGuardianRevertsAtOnce(t *testing.T) {
 	h := newHost(t)
 	before := h.ipState(t)
 	res := h.run(t, cutOff, ConfirmCommit(time.Hour, "/nonexistent/rewire", &bytes.Buffer{}, false))

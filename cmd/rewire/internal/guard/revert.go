@@ -11,18 +11,18 @@ import (
 
 // ErrInterrupted is returned when the admin asked for the pending change
 // to be undone at once (Ctrl-C at the countdown).
-var ErrInterrupted = errors.New("interrupted at the countdown: the watchdog rolled the change back")
+var ErrInterrupted = errors.New("interrupted at the countdown: the guardian rolled the change back")
 
 // RevertNow is `rewire rollback ID` for a pending transaction: the
-// watchdog holds the store lock, so it is asked (tx.Store.RevertNow) to
+// guardian holds the store lock, so it is asked (tx.Store.RevertNow) to
 // roll back at once, and this waits for it to finish and prints each
 // undo step to out.
 func RevertNow(st *tx.Store, id string, out io.Writer) error {
 	if err := st.RevertNow(id); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "transaction %s: asked its watchdog to roll it back now\n", id)
-	// The watchdog looks every pollEvery; a rollback of many steps, or a
+	fmt.Fprintf(out, "transaction %s: asked its guardian to roll it back now\n", id)
+	// The guardian looks every pollEvery; a rollback of many steps, or a
 	// guest slow to release a NIC, takes longer, so wait generously.
 	giveUp := time.Now().Add(5 * time.Minute)
 	for {
@@ -38,7 +38,7 @@ func RevertNow(st *tx.Store, id string, out io.Writer) error {
 			time.Sleep(pollEvery)
 			continue
 		case tx.StateCommitted:
-			return fmt.Errorf("transaction %s was confirmed before its watchdog could roll it back", id)
+			return fmt.Errorf("transaction %s was confirmed before its guardian could roll it back", id)
 		}
 		printUndos(out, sum)
 		if sum.State == tx.StateIncomplete {

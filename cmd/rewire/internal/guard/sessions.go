@@ -2,7 +2,7 @@
 // it finds the admin's SSH sessions, notes which probes (gateways, the SSH
 // client) answer before a change and requires them after, arms
 // confirm-or-revert when a change touches a session's path, and runs the
-// detached watchdog that reverts an unconfirmed change.
+// detached guardian that reverts an unconfirmed change.
 package guard
 
 import (
