@@ -75,17 +75,11 @@ func (s *Session) Tx() (*Tx, error) {
 		t = Plan(s.Target)
 	} else {
 		var err error
-		if t, err = s.Store.Begin(s.Target, s.Script, s.Args, s.Wait); err != nil {
+		if t, err = s.Store.BeginGuarded(s.Target, s.Script, s.Args, s.Wait, s.Guardian); err != nil {
 			return nil, err
 		}
 	}
 	t.OnApply, t.OnUndo, t.Simulate = s.OnApply, s.OnUndo, s.Simulate
-	if s.Guardian != nil && !t.DryRun {
-		if err := t.Arm(s.Guardian); err != nil {
-			t.finish(StateRolledBack) // nothing was changed
-			return nil, err
-		}
-	}
 	s.cur = t
 	return t, nil
 }

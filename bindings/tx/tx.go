@@ -52,6 +52,13 @@ type Tx struct {
 // Begin opens a transaction against tg: it takes the store's lock and
 // writes the journal's begin record.
 func (s *Store) Begin(tg *target.Target, script string, args []string, wait bool) (*Tx, error) {
+	return s.BeginGuarded(tg, script, args, wait, nil)
+}
+
+// BeginGuarded is Begin with guardian g (nil: none) armed between the
+// journal's creation and its begin record, so that no record a crash can
+// leave behind is unguarded.
+func (s *Store) BeginGuarded(tg *target.Target, script string, args []string, wait bool, g Guardian) (*Tx, error) {
 	t := &Tx{ID: newID(), Target: tg, store: s}
 	if err := s.Lock(t.ID, wait); err != nil {
 		return nil, err
@@ -62,17 +69,23 @@ func (s *Store) Begin(tg *target.Target, script string, args []string, wait bool
 		return nil, err
 	}
 	t.j = j
+	if g != nil {
+		if err := t.Arm(g); err != nil {
+			j.close()
+			os.Remove(s.journalPath(t.ID)) // nothing began
+			s.Unlock()
+			return nil, err
+		}
+	}
 	if tg.Identity == nil {
 		if err := tg.Identify(); err != nil {
-			j.close()
-			s.Unlock()
+			t.finish(StateRolledBack)
 			return nil, err
 		}
 	}
 	spec := tg.Spec
 	if err := j.append(Record{T: "begin", Target: &spec, Script: script, Args: args, PID: os.Getpid(), OwnerStart: ProcStart(os.Getpid())}); err != nil {
-		j.close()
-		s.Unlock()
+		t.finish(StateRolledBack)
 		return nil, err
 	}
 	return t, nil

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -95,4 +96,14 @@ func lockOf(spec string) (*os.File, error) {
 	}
 	unix.CloseOnExec(nfd)
 	return os.NewFile(uintptr(nfd), "lock"), nil
+}
+
+// guardianFor is the guardian a run or REPL arms for each transaction.
+// REWIRE_GUARDIAN=none arms none — what the benchmark compares against;
+// a kill then waits for `rewire recover` as before guardians.
+func guardianFor(self, mode string, grace time.Duration) tx.Guardian {
+	if os.Getenv("REWIRE_GUARDIAN") == "none" {
+		return nil
+	}
+	return &guard.Guardian{Self: self, Mode: mode, Grace: grace}
 }

@@ -42,7 +42,7 @@ func runRepl(args []string) int {
 	s.OnApply = func(step *tx.Step) { fmt.Printf("+ %s\n", step.Desc) }
 	s.OnUndo = func(r tx.UndoResult) { fmt.Println(r) }
 	self, _ := os.Executable()
-	s.Guardian = &guard.Guardian{Self: self, Mode: guard.ModeREPL, Grace: *grace}
+	s.Guardian = guardianFor(self, guard.ModeREPL, *grace)
 	e := engine.New(os.Stdout, allModules(s)...)
 	defer e.Close()
 	e.Grant(grant)

@@ -48,7 +48,7 @@ func runRun(args []string) int {
 	}
 	s.OnUndo = func(r tx.UndoResult) { fmt.Fprintln(os.Stderr, r) }
 	self, _ := os.Executable()
-	s.Guardian = &guard.Guardian{Self: self, Mode: guard.ModeRun}
+	s.Guardian = guardianFor(self, guard.ModeRun, 0)
 	e := engine.New(os.Stdout, allModules(s)...)
 	defer e.Close()
 	e.Grant(grant)

@@ -8,7 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"rewire/bindings/tx"
+	"rewire/cmd/rewire/internal/guard"
 	"rewire/cmd/rewire/internal/lab"
 )
 
@@ -70,7 +73,8 @@ var (
 // TestCrashAtEveryRecordInTheLab is TestCrashAtEveryRecord for the
 // examples that need the lab's libvirtd, LAN and iptables: for each
 // example and every k, `rewire run --lab` is killed with SIGKILL after its
-// k-th journal record, `rewire recover` runs, and the lab's full state —
+// k-th journal record, nobody types `rewire recover` — its guardian rolls
+// it back by itself — and the lab's full state —
 // links, addresses, routes, sysctls, iptables, guest and network XML,
 // dnsmasq files — must equal the state before the run.
 func TestCrashAtEveryRecordInTheLab(t *testing.T) {
@@ -116,19 +120,48 @@ func TestCrashAtEveryRecordInTheLab(t *testing.T) {
 					t.Logf("%s: killed at each of %d journal records, recovered every time", ex.file, k-1)
 					break
 				}
-				rewire(t, bin, base, "recover")
+				waitGuarded(t, dir)
 				if id := committed(t, dir); id != "" {
 					// Killed after its commit record: the change is kept, as
 					// it should be; undo it to compare with the start.
 					rewire(t, bin, base, "rollback", id)
 				}
 				if after := labState(t, l, ifcfg); after != before {
-					t.Fatalf("k=%d: state after recover differs:\n%s\njournal:\n%s", k, lineDiff(before, after), journals(dir))
+					t.Fatalf("k=%d: state after the guardian's rollback differs:\n%s\njournal:\n%s", k, lineDiff(before, after), journals(dir))
 				}
 			}
 			if after := labState(t, l, ifcfg); after != before {
 				t.Fatalf("state after the full run and rollback differs:\n%s", lineDiff(before, after))
 			}
 		})
+	}
+}
+
+// waitGuarded waits (bounded) until every transaction in the state dir
+// has ended and its guardian has gone: a killed run is rolled back by its
+// guardian with nobody typing anything.
+func waitGuarded(t *testing.T, dir string) {
+	t.Helper()
+	st, err := tx.OpenStore(dir)
+	check(t, err)
+	giveUp := time.Now().Add(time.Minute)
+	for {
+		all, err := st.List()
+		check(t, err)
+		open := ""
+		for _, s := range all {
+			if s.Unfinished() {
+				open = s.ID + " " + s.State
+			} else if _, _, err := guard.ReadReady(st, s.ID); err == nil {
+				open = s.ID + "'s guardian"
+			}
+		}
+		if open == "" {
+			return
+		}
+		if time.Now().After(giveUp) {
+			t.Fatalf("still open after a minute with no recover typed: %s\n%s", open, journals(dir))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

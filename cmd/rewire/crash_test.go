@@ -174,9 +174,10 @@ func committed(t *testing.T, dir string) string {
 	return ""
 }
 
-// TestCrashAtEveryRecord kills `rewire run` with SIGKILL right after its
-// k-th journal record, for every k and every example recipe, then runs
-// `rewire recover` and requires the host's full state to equal the state
+// TestCrashAtEveryRecord kills `rewire run` and its guardian with SIGKILL
+// right after the run's k-th journal record (the machine lost power, as
+// far as rewire can tell), for every k and every example recipe, then
+// runs `rewire recover` and requires the host's full state to equal the state
 // before the run.
 func TestCrashAtEveryRecord(t *testing.T) {
 	for _, recipe := range kernelRecipes(t) {
@@ -187,7 +188,7 @@ func TestCrashAtEveryRecord(t *testing.T) {
 			base := []string{"PATH=" + os.Getenv("PATH"), "REWIRE_STATE_DIR=" + dir}
 			before := fullState(t, host)
 			for k := 1; ; k++ {
-				env := append(base, "REWIRE_CRASH_AFTER="+strconv.Itoa(k))
+				env := append(base, "REWIRE_CRASH_AFTER="+strconv.Itoa(k), "REWIRE_CRASH_GUARDIAN=1")
 				out, killed, err := rewireIn(t, host, env, "run", rel)
 				if !killed {
 					// k is past the last record: the run finished by itself.

@@ -50,7 +50,7 @@ type env struct {
 }
 
 // Groups are the bench's row groups, in the order they run.
-var Groups = []string{"cut-over", "rollback", "engine", "guest-nics", "nat-rules", "bridge-list"}
+var Groups = []string{"cut-over", "rollback", "engine", "guardian", "guest-nics", "nat-rules", "bridge-list"}
 
 // Run brings the lab up, measures every row, takes the lab down, and
 // returns the results page. A row that cannot be measured says why in its
@@ -109,6 +109,7 @@ func Run(c Config) (string, error) {
 		{"cut-over", e.cutover},
 		{"rollback", e.rollback},
 		{"engine", e.engineRows},
+		{"guardian", e.guardianRows},
 		{"guest-nics", e.guestNICs},
 		{"nat-rules", e.natRules},
 		{"bridge-list", e.bridgeList},

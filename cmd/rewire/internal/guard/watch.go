@@ -59,26 +59,25 @@ func Watch(st *tx.Store, id string, o WatchOptions) error {
 		}
 	}
 	defer st.Unlock()
-	sum, err := st.Load(id)
-	if err != nil {
-		return err
-	}
-	// Reach the host now, while the owner (and its namespace) is alive:
-	// the namespace stays reachable through this process from here on.
-	if _, err := target.Reach(sum.Target); err != nil && !sum.Target.Rebooted() {
-		logf("transaction %s: %v", id, err)
-	}
 	if err := writeReady(st, id); err != nil {
 		return err
 	}
 	defer os.Remove(ReadyPath(st, id))
 	logf("guarding transaction %s of pid %d (%s)", id, o.OwnerPID, o.Mode)
 
-	killed := false
+	killed, reached := false, false
 	for {
 		sum, err := st.Load(id)
 		if err != nil {
 			return err
+		}
+		if !reached && sum.Target.Identity != nil {
+			// Reach the host while the owner (and so its namespace) is
+			// alive: it stays reachable through this process from here on.
+			reached = true
+			if _, err := target.Reach(sum.Target); err != nil && !sum.Target.Rebooted() {
+				logf("transaction %s: %v", id, err)
+			}
 		}
 		alive := owner >= 0 && !waitPidfd(owner, 0)
 		if !alive && owner >= 0 {

@@ -1,0 +1,45 @@
+package bench
+
+import "fmt"
+
+// guardianRows is what the guardian armed with every transaction costs:
+// an empty run (no change, so no transaction and no guardian) and a
+// one-change run, each with the guardian and without it
+// (REWIRE_GUARDIAN=none), process start to exit.
+func (e *env) guardianRows() error {
+	sd := e.stateDir("guardian")
+	none := []string{"REWIRE_GUARDIAN=none"}
+	mtu := 65535
+	oneChange := func(env []string) func() error {
+		return func() error {
+			mtu = 65535 + 65536 - mtu // 65535 <-> 65536: always a change
+			_, err := runProc(nil, env, e.Self, "run", "--lab", "--no-guard", "--state-dir", sd,
+				"-e", fmt.Sprintf(`link.set("lo", {mtu = %d})`, mtu))
+			return err
+		}
+	}
+	empty := func(env []string) func() error {
+		return func() error {
+			_, err := runProc(nil, env, e.Self, "run", "--lab", "--no-guard", "--state-dir", sd, "-e", "local nothing = 0")
+			return err
+		}
+	}
+	for _, r := range []struct {
+		metric string
+		fn     func([]string) func() error
+	}{
+		{"`rewire run --lab -e` of a chunk with no change (so: no guardian), with vs REWIRE_GUARDIAN=none", empty},
+		{"`rewire run --lab` of one change (link.set lo mtu), guardian armed vs REWIRE_GUARDIAN=none", oneChange},
+	} {
+		with, err := timeIt(engineRuns, r.fn(nil))
+		if err != nil {
+			return err
+		}
+		without, err := timeIt(engineRuns, r.fn(none))
+		if err != nil {
+			return err
+		}
+		e.add(Row{Metric: r.metric, Rewire: Spreads(SpreadOf(with)), Baseline: Spreads(SpreadOf(without)), Target: "—"})
+	}
+	return nil
+}
