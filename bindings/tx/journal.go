@@ -157,13 +157,13 @@ type Step struct {
 
 // Summary is a transaction replayed from its journal.
 type Summary struct {
-	ID       string      `json:"id"`
-	State    string      `json:"state"`
-	Started  time.Time   `json:"started"`
-	Ended    time.Time   `json:"ended,omitempty"`
-	Script   string      `json:"script,omitempty"`
-	Args     []string    `json:"args,omitempty"`
-	PID      int         `json:"pid"`
+	ID      string    `json:"id"`
+	State   string    `json:"state"`
+	Started time.Time `json:"started"`
+	Ended   time.Time `json:"ended,omitempty"`
+	Script  string    `json:"script,omitempty"`
+	Args    []string  `json:"args,omitempty"`
+	PID     int       `json:"pid"`
 	// OwnerStart is the owner's start time (ProcStart), 0 if unknown.
 	OwnerStart uint64 `json:"owner_start,omitempty"`
 	// PendingFrom, for a pending REPL statement, is the step after which
@@ -171,10 +171,10 @@ type Summary struct {
 	PendingFrom int `json:"pending_from,omitempty"`
 	// PendingStatement: what is pending is a REPL statement, which the
 	// REPL itself undoes at the deadline; else the whole transaction.
-	PendingStatement bool `json:"pending_statement,omitempty"`
-	Target   target.Spec `json:"target"`
-	Steps    []*Step     `json:"steps"`
-	Deadline time.Time   `json:"deadline,omitempty"` // for pending transactions
+	PendingStatement bool        `json:"pending_statement,omitempty"`
+	Target           target.Spec `json:"target"`
+	Steps            []*Step     `json:"steps"`
+	Deadline         time.Time   `json:"deadline,omitempty"` // for pending transactions
 }
 
 // Load replays one transaction's journal.

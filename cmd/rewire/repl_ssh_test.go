@@ -27,8 +27,8 @@ type replSession struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed once the ssh client exited
 	in   io.WriteCloser
-	mu  sync.Mutex
-	out bytes.Buffer
+	mu   sync.Mutex
+	out  bytes.Buffer
 }
 
 func (l *sshLab) repl(t *testing.T, stateDir string) *replSession {

@@ -26,10 +26,10 @@ type Config struct {
 	HistoryFile string // "" keeps no history
 	// Guard, when set, holds a statement that may have cut the admin off
 	// pending until confirmed (Enter), else undoes it.
-	Guard Guard
-	Stdin       io.ReadCloser
-	Stdout      io.Writer
-	Stderr      io.Writer
+	Guard  Guard
+	Stdin  io.ReadCloser
+	Stdout io.Writer
+	Stderr io.Writer
 }
 
 // REPL is one interactive session.

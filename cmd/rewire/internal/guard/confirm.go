@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-		"os/signal"
+	"os/signal"
 	"time"
 
 	"rewire/bindings/tx"
