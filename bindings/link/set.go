@@ -8,10 +8,10 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/route"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
-	"rewire/lua/engine"
 )
 
 // Settings are the attributes Set changes; nil fields stay as they are.
@@ -97,15 +97,15 @@ func init() {
 // Validate checks settings before anything is touched.
 func (s Settings) Validate() error {
 	if s.MTU != nil && (*s.MTU < 68 || *s.MTU > 65535) {
-		return engine.Invalid("bad MTU %d (68..65535)", *s.MTU)
+		return errkind.Invalid("bad MTU %d (68..65535)", *s.MTU)
 	}
 	if s.MAC != nil {
 		if _, err := net.ParseMAC(*s.MAC); err != nil || len(*s.MAC) != 17 {
-			return engine.Invalid("bad MAC address %q", *s.MAC)
+			return errkind.Invalid("bad MAC address %q", *s.MAC)
 		}
 	}
 	if s.Name != nil && (len(*s.Name) == 0 || len(*s.Name) > 15 || strings.ContainsAny(*s.Name, "/ :")) {
-		return engine.Invalid("bad interface name %q (1-15 characters, no '/', ':' or space)", *s.Name)
+		return errkind.Invalid("bad interface name %q (1-15 characters, no '/', ':' or space)", *s.Name)
 	}
 	return nil
 }
