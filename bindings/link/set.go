@@ -76,11 +76,15 @@ type setUndo struct {
 	// Routes through the link: taking a link down (or enslaving it) makes
 	// the kernel drop them, and bringing it back up does not restore them.
 	Routes []route.Spec `json:"routes,omitempty"`
+	// Index is the link's ifindex when the change was made: a rename
+	// that failed (or never ran) leaves After.Name naming another link,
+	// which the undo must not touch.
+	Index int `json:"index,omitempty"`
 }
 
 func init() {
 	tx.RegisterFunc("link.set", func(tg *target.Target, u setUndo) error {
-		if err := Restore(tg, u.After.Name, u.Before); err != nil {
+		if err := Restore(tg, u.current(tg), u.Before); err != nil {
 			return err
 		}
 		for _, r := range u.Routes {
@@ -92,6 +96,21 @@ func init() {
 	}, func(tg *target.Target, u setUndo) error {
 		return Drift(tg, u.After)
 	})
+}
+
+// current is the name the changed link has now: After.Name once the
+// change ran, Before.Name if its rename did not happen. The link is found
+// by its ifindex, so a link that merely has After.Name is left alone; a
+// link recreated since (another undo) is found by name.
+func (u setUndo) current(tg *target.Target) string {
+	if u.Index != 0 {
+		if l, err := tg.LinkByIndex(u.Index); err == nil {
+			if n := l.Attrs().Name; n == u.Before.Name || n == u.After.Name {
+				return n
+			}
+		}
+	}
+	return u.After.Name
 }
 
 // Validate checks settings before anything is touched.
@@ -119,6 +138,9 @@ func Set(s *tx.Session, name string, set Settings) error {
 	if err != nil {
 		return err
 	}
+	if set.Name != nil && *set.Name != before.Name && Exists(s.Target, *set.Name) {
+		return errkind.Exists("an interface named %s already exists", *set.Name)
+	}
 	if set.Master != nil && *set.Master != "" {
 		if _, err := s.Target.LinkByName(*set.Master); err != nil {
 			return fmt.Errorf("master %s: %w", *set.Master, err)
@@ -127,6 +149,9 @@ func Set(s *tx.Session, name string, set Settings) error {
 	after := before
 	apply(&after, set)
 	u := setUndo{Before: before, After: after}
+	if l, err := s.Target.LinkByName(name); err == nil {
+		u.Index = l.Attrs().Index
+	}
 	if u.Routes, err = route.Movables(s.Target, name); err != nil {
 		return err
 	}
