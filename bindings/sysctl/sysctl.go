@@ -56,6 +56,16 @@ func write(tg *target.Target, key, value string) error {
 	return tg.Do(func() error { return os.WriteFile(p, []byte(value+"\n"), 0o644) })
 }
 
+// object names the setting a key is, for drift: one file, one object
+// (net.ipv4.ip_forward and net/ipv4/ip_forward are the same), and the
+// kernel's own alias — ip_forward is conf.all.forwarding — is one too.
+func object(path string) string {
+	if path == "/proc/sys/net/ipv4/conf/all/forwarding" {
+		path = "/proc/sys/net/ipv4/ip_forward"
+	}
+	return "sysctl:" + path
+}
+
 type prior struct {
 	Key    string `json:"key"`
 	Before string `json:"before"`
@@ -86,10 +96,8 @@ func Set(s *tx.Session, key, value string) error {
 	if before == value {
 		return nil
 	}
-	// One file, one object: net.ipv4.ip_forward and net/ipv4/ip_forward
-	// are the same setting.
 	p, _ := path(key)
-	return s.Apply(tx.Change{Kind: "sysctl.set", Obj: "sysctl:" + p, Desc: fmt.Sprintf("sysctl %s=%s (was %s)", key, value, before),
+	return s.Apply(tx.Change{Kind: "sysctl.set", Obj: object(p), Desc: fmt.Sprintf("sysctl %s=%s (was %s)", key, value, before),
 		Undo: prior{Key: key, Before: before, After: value}, Apply: func() error {
 			if err := write(s.Target, key, value); err != nil {
 				return err
