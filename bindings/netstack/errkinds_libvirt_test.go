@@ -16,9 +16,13 @@ import (
 func init() {
 	withLibvirt = func(t *testing.T, h *testHost) (func(*tx.Session) engine.Module, []kindCase) {
 		raw, err := os.ReadFile("../../testdata/libvirt/node.xml")
-		must(t, err)
+		if err != nil {
+			t.Fatal(err)
+		}
 		node := filepath.Join(t.TempDir(), "node.xml")
-		must(t, os.WriteFile(node, raw, 0o600))
+		if err := os.WriteFile(node, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
 		h.host.LibvirtURI = "test://" + node
 		t.Cleanup(func() { virtnet.Disconnect(h.host.LibvirtURI) })
 		return virtnet.Module, []kindCase{
