@@ -12,8 +12,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/target"
-	"rewire/lua/engine"
 )
 
 // Spec is one address as the journal and Lua see it.
@@ -59,11 +59,11 @@ func (s Spec) Global() bool { return s.Scope == "global" }
 // ParseCIDR validates an address with its prefix ("10.0.0.111/24").
 func ParseCIDR(cidr string) (*netlink.Addr, error) {
 	if !strings.Contains(cidr, "/") {
-		return nil, engine.Invalid("bad CIDR %q: want address/prefix, e.g. 10.0.0.111/24", cidr)
+		return nil, errkind.Invalid("bad CIDR %q: want address/prefix, e.g. 10.0.0.111/24", cidr)
 	}
 	a, err := netlink.ParseAddr(cidr)
 	if err != nil {
-		return nil, engine.Invalid("bad CIDR %q", cidr)
+		return nil, errkind.Invalid("bad CIDR %q", cidr)
 	}
 	return a, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/route"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
@@ -121,7 +122,7 @@ func addSpec(s *tx.Session, a Spec) error {
 	}
 	for _, cur := range d.Addrs {
 		if cur.CIDR == a.CIDR {
-			return fmt.Errorf("%s is already on %s: %w", a.CIDR, a.Dev, unix.EEXIST)
+			return errkind.Exists("%s is already on %s", a.CIDR, a.Dev)
 		}
 	}
 	d.Added = &a
@@ -146,34 +147,30 @@ func Del(s *tx.Session, dev, cidr string) error {
 				Apply: func() error { return remove(s.Target, a) }})
 		}
 	}
-	return fmt.Errorf("%s is not on %s", cidr, dev)
+	return errkind.NotFound("%s is not on %s", cidr, dev)
 }
 
-// Flush is `ip addr flush dev DEV scope global`.
+// Flush is `ip addr flush dev DEV scope global`: one change per address,
+// secondaries first (removing a primary takes its secondaries along), so
+// each address stays its own object for drift: an address added earlier
+// in the transaction and flushed here is judged by its removal.
 func Flush(s *tx.Session, dev string) error {
-	d, err := capture(s.Target, dev)
+	as, err := List(s.Target, dev)
 	if err != nil {
 		return err
 	}
 	var global []Spec
-	for _, a := range d.Addrs {
+	for _, a := range as {
 		if a.Global() {
 			global = append(global, a)
 		}
 	}
-	if len(global) == 0 {
-		return nil
+	for i := len(global) - 1; i >= 0; i-- {
+		if err := Del(s, dev, global[i].CIDR); err != nil {
+			return err
+		}
 	}
-	return s.Apply(tx.Change{Kind: "addr.del", Obj: "addr:" + dev, Desc: fmt.Sprintf("flush %d addresses from %s", len(global), dev),
-		Undo: d, Apply: func() error {
-			// Secondaries first: removing a primary takes its secondaries along.
-			for i := len(global) - 1; i >= 0; i-- {
-				if err := remove(s.Target, global[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}})
+	return nil
 }
 
 // Restore puts back, in order, every address and route of dev that is

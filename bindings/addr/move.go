@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/link"
 	"rewire/bindings/route"
 	"rewire/bindings/tx"
@@ -23,7 +24,7 @@ type MoveOptions struct {
 // exactly what happened.
 func Move(s *tx.Session, from, to string, o MoveOptions) error {
 	if from == to {
-		return fmt.Errorf("cannot move %s onto itself", from)
+		return errkind.Invalid("cannot move %s onto itself", from)
 	}
 	src, err := link.Get(s.Target, from)
 	if err != nil {

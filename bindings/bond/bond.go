@@ -11,6 +11,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"rewire/bindings/addr"
+	"rewire/bindings/errkind"
 	"rewire/bindings/link"
 	"rewire/bindings/route"
 	"rewire/bindings/target"
@@ -59,17 +60,15 @@ func deleteIfBond(tg *target.Target, name string) error {
 
 // Create is `ip link add NAME type bond mode M miimon N ...` followed by
 // `ip link set SLAVE master NAME` for each slave and `ip link set NAME up`.
-// Everything is checked before anything changes: a kernel without
-// bonding, a bad option, a missing slave or one already taken.
+// Everything is checked before anything changes: a bad option, an
+// existing name, a kernel without bonding, a missing slave or one already
+// taken (input errors first, so their kind is the input's).
 func Create(s *tx.Session, name string, o CreateOptions) error {
-	if err := Supported(); err != nil {
-		return err
-	}
 	if err := (link.Settings{Name: &name}).Validate(); err != nil {
 		return err
 	}
 	if link.Exists(s.Target, name) {
-		return fmt.Errorf("an interface named %s already exists", name)
+		return errkind.Exists("an interface named %s already exists", name)
 	}
 	mode := "balance-rr"
 	if err := o.Options.validate(mode); err != nil {
@@ -82,15 +81,20 @@ func Create(s *tx.Session, name string, o CreateOptions) error {
 	for i, sl := range o.Slaves {
 		for _, prev := range o.Slaves[:i] {
 			if prev == sl {
-				return fmt.Errorf("slave %s is listed twice", sl)
+				return errkind.Invalid("slave %s is listed twice", sl)
 			}
-		}
-		if _, err := checkSlave(s.Target, name, sl); err != nil {
-			return err
 		}
 	}
 	if o.Primary != nil && *o.Primary != "" && indexOf(o.Slaves, *o.Primary) < 0 {
-		return fmt.Errorf("primary %s is not one of the slaves %v", *o.Primary, o.Slaves)
+		return errkind.Invalid("primary %s is not one of the slaves %v", *o.Primary, o.Slaves)
+	}
+	if err := Supported(); err != nil {
+		return err
+	}
+	for _, sl := range o.Slaves {
+		if _, err := checkSlave(s.Target, name, sl); err != nil {
+			return err
+		}
 	}
 	create := o.Options
 	create.Primary = nil // the primary must be a slave first
@@ -126,10 +130,10 @@ func checkDelays(c Config) error {
 			continue
 		}
 		if c.Miimon == 0 {
-			return fmt.Errorf("%s %d needs MII monitoring (set miimon)", d.name, d.v)
+			return errkind.Invalid("%s %d needs MII monitoring (set miimon)", d.name, d.v)
 		}
 		if d.v%c.Miimon != 0 {
-			return fmt.Errorf("%s %d is not a multiple of miimon %d", d.name, d.v, c.Miimon)
+			return errkind.Invalid("%s %d is not a multiple of miimon %d", d.name, d.v, c.Miimon)
 		}
 	}
 	return nil

@@ -9,8 +9,8 @@ import (
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/target"
-	"rewire/lua/engine"
 )
 
 // getBond returns the bond called name, or says what it is instead.
@@ -21,7 +21,7 @@ func getBond(tg *target.Target, name string) (*netlink.Bond, error) {
 	}
 	b, ok := l.(*netlink.Bond)
 	if !ok {
-		return nil, engine.Invalid("%s is a %s, not a bond", name, kindOf(l))
+		return nil, errkind.Invalid("%s is a %s, not a bond", name, kindOf(l))
 	}
 	return b, nil
 }

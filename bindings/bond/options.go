@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"rewire/lua/engine"
+	"rewire/bindings/errkind"
 )
 
 // Modes are the kernel's bonding modes, by number (as ifcfg BONDING_OPTS
@@ -38,7 +38,7 @@ func ParseMode(s string) (string, error) {
 	} else if indexOf(Modes, s) >= 0 {
 		return s, nil
 	}
-	return "", engine.Invalid("unknown bond mode %q (%s, or 0-6)", s, strings.Join(Modes, ", "))
+	return "", errkind.Invalid("unknown bond mode %q (%s, or 0-6)", s, strings.Join(Modes, ", "))
 }
 
 func indexOf(list []string, s string) int {
@@ -106,22 +106,22 @@ func (o *Options) validate(mode string) error {
 	}
 	for k, v := range map[string]*int{"miimon": o.Miimon, "updelay": o.UpDelay, "downdelay": o.DownDelay} {
 		if v != nil && (*v < 0 || *v > 1<<31-1) {
-			return engine.Invalid("bad %s %d (milliseconds, 0 or more)", k, *v)
+			return errkind.Invalid("bad %s %d (milliseconds, 0 or more)", k, *v)
 		}
 	}
 	if o.LacpRate != nil {
 		if indexOf(LacpRates, *o.LacpRate) < 0 {
-			return engine.Invalid("unknown lacp_rate %q (slow, fast)", *o.LacpRate)
+			return errkind.Invalid("unknown lacp_rate %q (slow, fast)", *o.LacpRate)
 		}
 		if mode != "802.3ad" {
-			return engine.Invalid("lacp_rate applies to mode 802.3ad only, not %s", mode)
+			return errkind.Invalid("lacp_rate applies to mode 802.3ad only, not %s", mode)
 		}
 	}
 	if o.XmitHashPolicy != nil && indexOf(HashPolicies, *o.XmitHashPolicy) < 0 {
-		return engine.Invalid("unknown xmit_hash_policy %q (%s)", *o.XmitHashPolicy, strings.Join(HashPolicies, ", "))
+		return errkind.Invalid("unknown xmit_hash_policy %q (%s)", *o.XmitHashPolicy, strings.Join(HashPolicies, ", "))
 	}
 	if o.Primary != nil && *o.Primary != "" && !usesPrimary(mode) {
-		return engine.Invalid("primary applies to modes active-backup, balance-tlb and balance-alb, not %s", mode)
+		return errkind.Invalid("primary applies to modes active-backup, balance-tlb and balance-alb, not %s", mode)
 	}
 	return nil
 }

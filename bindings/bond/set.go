@@ -3,6 +3,7 @@ package bond
 import (
 	"fmt"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/link"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
@@ -36,11 +37,11 @@ func init() {
 // the given options. Changing the mode needs a bond without slaves (as
 // the kernel does); a bond that is up is taken down around it and back up.
 func Set(s *tx.Session, name string, o Options) error {
-	if err := Supported(); err != nil {
-		return err
-	}
 	b, err := getBond(s.Target, name)
 	if err != nil {
+		return err
+	}
+	if err := Supported(); err != nil {
 		return err
 	}
 	before := readConfig(s.Target, b)
@@ -50,7 +51,7 @@ func Set(s *tx.Session, name string, o Options) error {
 	after := before.apply(o)
 	if after.Mode != before.Mode {
 		if in, err := link.Get(s.Target, name); err == nil && len(in.Slaves) > 0 {
-			return fmt.Errorf("cannot change the mode of %s while it has slaves %v: remove them first", name, in.Slaves)
+			return errkind.Invalid("cannot change the mode of %s while it has slaves %v: remove them first", name, in.Slaves)
 		}
 		if !usesPrimary(after.Mode) {
 			after.Primary = ""
@@ -65,7 +66,7 @@ func Set(s *tx.Session, name string, o Options) error {
 			return fmt.Errorf("primary %s: %w", *o.Primary, err)
 		}
 		if in.Master != name {
-			return fmt.Errorf("primary %s is not a slave of %s", *o.Primary, name)
+			return errkind.Invalid("primary %s is not a slave of %s", *o.Primary, name)
 		}
 	}
 	if after == before {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"rewire/bindings/addr"
+	"rewire/bindings/errkind"
 	"rewire/bindings/link"
 	"rewire/bindings/route"
 	"rewire/bindings/target"
@@ -58,13 +59,13 @@ func checkSlave(tg *target.Target, bond, slave string) (link.Info, error) {
 	}
 	switch {
 	case slave == bond:
-		return in, fmt.Errorf("%s cannot be a slave of itself", slave)
+		return in, errkind.Invalid("%s cannot be a slave of itself", slave)
 	case in.Master == bond:
 		return in, nil
 	case in.Master != "":
-		return in, fmt.Errorf("slave %s already belongs to %s", slave, in.Master)
+		return in, errkind.Exists("slave %s already belongs to %s", slave, in.Master)
 	case in.Kind == "bridge" || in.Kind == "bond" || slave == "lo":
-		return in, fmt.Errorf("a %s (%s) cannot be a bond slave", in.Kind, slave)
+		return in, errkind.Invalid("a %s (%s) cannot be a bond slave", in.Kind, slave)
 	}
 	// The slave goes down to be enslaved and its IP configuration would
 	// be lost or stranded: it has to move somewhere first.
@@ -82,7 +83,7 @@ func checkSlave(tg *target.Target, bond, slave string) (link.Info, error) {
 		held = append(held, "the default route via "+def.Gateway)
 	}
 	if len(held) > 0 {
-		return in, fmt.Errorf("slave %s carries %s: move it to the bond or a bridge above it first (addr.move)", slave, strings.Join(held, " and "))
+		return in, errkind.Invalid("slave %s carries %s: move it to the bond or a bridge above it first (addr.move)", slave, strings.Join(held, " and "))
 	}
 	return in, nil
 }
@@ -91,11 +92,11 @@ func checkSlave(tg *target.Target, bond, slave string) (link.Info, error) {
 // link set SLAVE up` (ifenslave BOND SLAVE). Rollback releases it and gives
 // back its own MAC, MTU, state, addresses and routes.
 func AddSlave(s *tx.Session, bond, slave string) error {
-	if err := Supported(); err != nil {
-		return err
-	}
 	if _, err := getBond(s.Target, bond); err != nil {
 		return fmt.Errorf("bond %s: %w", bond, err)
+	}
+	if err := Supported(); err != nil {
+		return err
 	}
 	in, err := checkSlave(s.Target, bond, slave)
 	if err != nil || in.Master == bond {
@@ -190,7 +191,7 @@ func RemoveSlave(s *tx.Session, bond, slave string) error {
 		return fmt.Errorf("slave %s: %w", slave, err)
 	}
 	if in.Master != bond {
-		return fmt.Errorf("%s is not a slave of %s", slave, bond)
+		return errkind.NotFound("%s is not a slave of %s", slave, bond)
 	}
 	st := link.State{Name: in.Name, Up: in.Up, MTU: in.MTU, MAC: in.MAC, Master: in.Master}
 	return s.Apply(tx.Change{Kind: "bond.remove_slave", Obj: "link:" + slave, Desc: fmt.Sprintf("release %s from bond %s", slave, bond),

@@ -10,10 +10,10 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/link"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
-	"rewire/lua/engine"
 )
 
 // Info is one bridge as `brctl show` prints it.
@@ -92,7 +92,7 @@ func Get(tg *target.Target, name string) (Info, error) {
 		return Info{}, err
 	}
 	if l.Kind != "bridge" {
-		return Info{}, engine.Invalid("%s is a %s, not a bridge", name, l.Kind)
+		return Info{}, errkind.Invalid("%s is a %s, not a bridge", name, l.Kind)
 	}
 	a, err := readAttrs(tg, l.Index)
 	if err != nil {
@@ -150,14 +150,14 @@ func Create(s *tx.Session, name string, o Options) error {
 	if o.MAC != "" {
 		var err error
 		if mac, err = net.ParseMAC(o.MAC); err != nil {
-			return engine.Invalid("bad MAC address %q", o.MAC)
+			return errkind.Invalid("bad MAC address %q", o.MAC)
 		}
 	}
 	if o.ForwardDelay != nil && (*o.ForwardDelay < 0 || *o.ForwardDelay > 30) {
-		return engine.Invalid("bad forward_delay %d (0..30 seconds)", *o.ForwardDelay)
+		return errkind.Invalid("bad forward_delay %d (0..30 seconds)", *o.ForwardDelay)
 	}
 	if link.Exists(s.Target, name) {
-		return fmt.Errorf("an interface named %s already exists", name)
+		return errkind.Exists("an interface named %s already exists", name)
 	}
 	return s.Apply(tx.Change{Kind: "bridge.create", Obj: "link:" + name, Desc: "create bridge " + name + o.String(),
 		Undo: created{Name: name}, Apply: func() error { return create(s.Target, name, mac, o) }})
@@ -198,7 +198,7 @@ func AddPort(s *tx.Session, br, port string) error {
 		return nil
 	}
 	if p.Master != "" {
-		return fmt.Errorf("%s is already enslaved to %s", port, p.Master)
+		return errkind.Exists("%s is already enslaved to %s", port, p.Master)
 	}
 	up := true
 	return link.Set(s, port, link.Settings{Master: &br, Up: &up})
@@ -211,7 +211,7 @@ func RemovePort(s *tx.Session, br, port string) error {
 		return fmt.Errorf("%s: %w", port, err)
 	}
 	if p.Master != br {
-		return fmt.Errorf("%s is not a port of %s", port, br)
+		return errkind.NotFound("%s is not a port of %s", port, br)
 	}
 	none := ""
 	return link.Set(s, port, link.Settings{Master: &none})

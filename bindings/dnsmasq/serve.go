@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
@@ -128,7 +129,7 @@ func Serve(s *tx.Session, bridge string, o Options) error {
 	}
 	in := instance{Dir: stateRootDir(s, bridge)}
 	if pid, ok := in.running(); ok {
-		return fmt.Errorf("dnsmasq already serves %s (pid %d)", bridge, pid)
+		return errkind.Exists("dnsmasq already serves %s (pid %d)", bridge, pid)
 	}
 	if _, err := os.Stat(in.Dir); err == nil {
 		return fmt.Errorf("stale dnsmasq state for %s in %s (left by a crash? `rewire recover` removes it)", bridge, in.Dir)

@@ -1,9 +1,9 @@
 package link
 
 import (
-	"fmt"
 	"sync"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/tx"
 )
 
@@ -35,7 +35,7 @@ func Delete(s *tx.Session, name string) error {
 	d, ok := deleters[in.Kind]
 	deletersMu.RUnlock()
 	if !ok {
-		return fmt.Errorf("refusing to delete a %s link: rewire could not recreate it on rollback", in.Kind)
+		return errkind.Invalid("refusing to delete a %s link: rewire could not recreate it on rollback", in.Kind)
 	}
 	return d(s, name)
 }

@@ -8,10 +8,10 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/route"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
-	"rewire/lua/engine"
 )
 
 // Settings are the attributes Set changes; nil fields stay as they are.
@@ -76,11 +76,15 @@ type setUndo struct {
 	// Routes through the link: taking a link down (or enslaving it) makes
 	// the kernel drop them, and bringing it back up does not restore them.
 	Routes []route.Spec `json:"routes,omitempty"`
+	// Index is the link's ifindex when the change was made: a rename
+	// that failed (or never ran) leaves After.Name naming another link,
+	// which the undo must not touch.
+	Index int `json:"index,omitempty"`
 }
 
 func init() {
 	tx.RegisterFunc("link.set", func(tg *target.Target, u setUndo) error {
-		if err := Restore(tg, u.After.Name, u.Before); err != nil {
+		if err := Restore(tg, u.current(tg), u.Before); err != nil {
 			return err
 		}
 		for _, r := range u.Routes {
@@ -94,18 +98,33 @@ func init() {
 	})
 }
 
+// current is the name the changed link has now: After.Name once the
+// change ran, Before.Name if its rename did not happen. The link is found
+// by its ifindex, so a link that merely has After.Name is left alone; a
+// link recreated since (another undo) is found by name.
+func (u setUndo) current(tg *target.Target) string {
+	if u.Index != 0 {
+		if l, err := tg.LinkByIndex(u.Index); err == nil {
+			if n := l.Attrs().Name; n == u.Before.Name || n == u.After.Name {
+				return n
+			}
+		}
+	}
+	return u.After.Name
+}
+
 // Validate checks settings before anything is touched.
 func (s Settings) Validate() error {
 	if s.MTU != nil && (*s.MTU < 68 || *s.MTU > 65535) {
-		return engine.Invalid("bad MTU %d (68..65535)", *s.MTU)
+		return errkind.Invalid("bad MTU %d (68..65535)", *s.MTU)
 	}
 	if s.MAC != nil {
 		if _, err := net.ParseMAC(*s.MAC); err != nil || len(*s.MAC) != 17 {
-			return engine.Invalid("bad MAC address %q", *s.MAC)
+			return errkind.Invalid("bad MAC address %q", *s.MAC)
 		}
 	}
 	if s.Name != nil && (len(*s.Name) == 0 || len(*s.Name) > 15 || strings.ContainsAny(*s.Name, "/ :")) {
-		return engine.Invalid("bad interface name %q (1-15 characters, no '/', ':' or space)", *s.Name)
+		return errkind.Invalid("bad interface name %q (1-15 characters, no '/', ':' or space)", *s.Name)
 	}
 	return nil
 }
@@ -119,6 +138,9 @@ func Set(s *tx.Session, name string, set Settings) error {
 	if err != nil {
 		return err
 	}
+	if set.Name != nil && *set.Name != before.Name && Exists(s.Target, *set.Name) {
+		return errkind.Exists("an interface named %s already exists", *set.Name)
+	}
 	if set.Master != nil && *set.Master != "" {
 		if _, err := s.Target.LinkByName(*set.Master); err != nil {
 			return fmt.Errorf("master %s: %w", *set.Master, err)
@@ -127,6 +149,9 @@ func Set(s *tx.Session, name string, set Settings) error {
 	after := before
 	apply(&after, set)
 	u := setUndo{Before: before, After: after}
+	if l, err := s.Target.LinkByName(name); err == nil {
+		u.Index = l.Attrs().Index
+	}
 	if u.Routes, err = route.Movables(s.Target, name); err != nil {
 		return err
 	}

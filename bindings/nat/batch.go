@@ -64,6 +64,10 @@ type plan struct {
 	Chains []chainRef `json:"chains,omitempty"` // chains created, with their jump
 	Jumps  []chainRef `json:"jumps,omitempty"`  // jumps added to chains that existed
 	Tables []string   `json:"tables,omitempty"` // tables that did not exist yet
+	// The object the change belongs to: the rules carrying Tags, which
+	// numbered Tagged once the change was made (its own and earlier ones).
+	Tags   []string `json:"tags,omitempty"`
+	Tagged int      `json:"tagged,omitempty"`
 }
 
 func (p *plan) noop() bool { return len(p.Rules) == 0 && len(p.Chains) == 0 && len(p.Jumps) == 0 }
@@ -182,7 +186,8 @@ func dropEmptyTables(tg *target.Target, f Family, tables []string) error {
 	return nil
 }
 
-// Drift says which of the plan's rules are no longer there.
+// Drift says which of the plan's rules are no longer there, or how the
+// rules of its tags differ from what the transaction left.
 func (p *plan) Drift(tg *target.Target) error {
 	rs, err := load(tg, p.Family)
 	if err != nil {
@@ -197,6 +202,9 @@ func (p *plan) Drift(tg *target.Target) error {
 	if len(gone) > 0 {
 		sort.Strings(gone)
 		return fmt.Errorf("%d rules of this change are gone (%s)", len(gone), strings.Join(gone, "; "))
+	}
+	if len(p.Tags) > 0 {
+		return driftTagged(rs, p.Tags, p.Tagged)
 	}
 	return nil
 }

@@ -44,9 +44,11 @@ func addRules(s *tx.Session, f Family, desc string, rules []Rule) (int, *ruleset
 	if p.noop() {
 		return 0, rs, nil
 	}
+	p.Tags = tagsOf(rules)
+	p.Tagged = rs.countTagged(p.Tags) + len(p.Rules)
 	applied := false
 	err = s.Apply(tx.Change{
-		Kind: "nat.rules", Obj: "nat:" + desc, Desc: desc, Undo: p,
+		Kind: "nat.rules", Obj: object(f, p.Tags), Desc: desc, Undo: p,
 		Apply: func() error {
 			if err := p.applyBatch().run(s.Target, f); err != nil {
 				return err

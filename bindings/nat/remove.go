@@ -15,6 +15,7 @@ import (
 type removal struct {
 	Family Family `json:"family"`
 	Rules  []Rule `json:"rules"`
+	Tag    string `json:"tag,omitempty"` // every rule of the tag went: none is left
 }
 
 // Remove deletes every rule tagged rewire:TAG (`iptables -D` of each),
@@ -29,7 +30,7 @@ func Remove(s *tx.Session, tag string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		r := removal{Family: f}
+		r := removal{Family: f, Tag: tag}
 		for _, name := range rs.Order {
 			for _, chain := range rs.Tables[name].Order {
 				for _, rule := range rs.chainRules(name, chain) {
@@ -49,7 +50,7 @@ func Remove(s *tx.Session, tag string) (int, error) {
 	n := 0
 	for _, r := range todo {
 		r := r
-		err := s.Apply(tx.Change{Kind: "nat.remove", Obj: "nat:remove " + tag + " " + string(r.Family),
+		err := s.Apply(tx.Change{Kind: "nat.remove", Obj: object(r.Family, []string{tag}),
 			Desc: fmt.Sprintf("remove %d %s rules tagged rewire:%s", len(r.Rules), r.Family, tag), Undo: r,
 			Apply: func() error { return r.deleteBatch().run(s.Target, r.Family) }})
 		if err != nil {
@@ -96,7 +97,8 @@ func (r removal) Undo(tg *target.Target) error {
 	return b.run(tg, r.Family)
 }
 
-// Drift says whether removed rules have come back.
+// Drift says whether removed rules have come back, or rules of the tag
+// have appeared since.
 func (r removal) Drift(tg *target.Target) error {
 	rs, err := load(tg, r.Family)
 	if err != nil {
@@ -106,6 +108,9 @@ func (r removal) Drift(tg *target.Target) error {
 		if rs.count(rule.Table, rule.Line()) > 0 {
 			return fmt.Errorf("removed rule is back: %s %s", rule.Table, rule.Line())
 		}
+	}
+	if r.Tag != "" {
+		return driftTagged(rs, []string{r.Tag}, 0)
 	}
 	return nil
 }

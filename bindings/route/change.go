@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 )
@@ -81,7 +82,7 @@ func Add(s *tx.Session, r Spec) error {
 		return err
 	}
 	if Exists(s.Target, r) {
-		return fmt.Errorf("route %s: %w", r, unix.EEXIST)
+		return errkind.Exists("route %s: %w", r, unix.EEXIST)
 	}
 	return s.Apply(tx.Change{Kind: "route.change", Obj: "route:" + r.Key(), Desc: "add route " + r.String(),
 		Undo: pair{New: &r}, Apply: func() error { return Swap(s.Target, nil, &r) }})
@@ -152,7 +153,7 @@ func find(tg *target.Target, r Spec) (Spec, error) {
 			return c, nil
 		}
 	}
-	return Spec{}, fmt.Errorf("route %s: no such route", r)
+	return Spec{}, errkind.NotFound("route %s: no such route", r)
 }
 
 // familyOf tells IPv6 from IPv4 by the addresses a spec names.

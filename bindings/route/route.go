@@ -12,8 +12,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/target"
-	"rewire/lua/engine"
 )
 
 // Spec is one route as the journal and Lua see it; it round-trips to a
@@ -98,18 +98,18 @@ func (s Spec) ToNetlink(tg *target.Target) (*netlink.Route, error) {
 	if s.Dst != "default" && s.Dst != "" {
 		_, dst, err := net.ParseCIDR(s.Dst)
 		if err != nil {
-			return nil, engine.Invalid("bad destination %q (want default or a CIDR)", s.Dst)
+			return nil, errkind.Invalid("bad destination %q (want default or a CIDR)", s.Dst)
 		}
 		r.Dst = dst
 	}
 	if s.Gateway != "" {
 		if r.Gw = net.ParseIP(s.Gateway); r.Gw == nil {
-			return nil, engine.Invalid("bad gateway %q", s.Gateway)
+			return nil, errkind.Invalid("bad gateway %q", s.Gateway)
 		}
 	}
 	if s.Src != "" {
 		if r.Src = net.ParseIP(s.Src); r.Src == nil {
-			return nil, engine.Invalid("bad source %q", s.Src)
+			return nil, errkind.Invalid("bad source %q", s.Src)
 		}
 	}
 	if s.Dev != "" {
@@ -179,7 +179,7 @@ func Default(tg *target.Target) (Spec, error) {
 		}
 	}
 	if best == nil {
-		return Spec{}, engine.NotFound("no default route")
+		return Spec{}, errkind.NotFound("no default route")
 	}
 	return *best, nil
 }

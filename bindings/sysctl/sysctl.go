@@ -10,9 +10,9 @@ import (
 	"regexp"
 	"strings"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
-	"rewire/lua/engine"
 )
 
 // A key is dotted (net.ipv4.ip_forward) or slashed
@@ -22,7 +22,7 @@ var keyRE = regexp.MustCompile(`^[a-z0-9_]+([./][A-Za-z0-9_.:@-]+)+$`)
 // path maps a key to its /proc/sys file.
 func path(key string) (string, error) {
 	if !keyRE.MatchString(key) || strings.Contains(key, "..") {
-		return "", engine.Invalid("bad sysctl key %q", key)
+		return "", errkind.Invalid("bad sysctl key %q", key)
 	}
 	if !strings.Contains(key, "/") {
 		key = strings.ReplaceAll(key, ".", "/")
@@ -43,7 +43,7 @@ func Get(tg *target.Target, key string) (string, error) {
 		return err
 	})
 	if os.IsNotExist(err) {
-		return "", engine.NotFound("no such sysctl %s", key)
+		return "", errkind.NotFound("no such sysctl %s", key)
 	}
 	return v, err
 }
@@ -54,6 +54,16 @@ func write(tg *target.Target, key, value string) error {
 		return err
 	}
 	return tg.Do(func() error { return os.WriteFile(p, []byte(value+"\n"), 0o644) })
+}
+
+// object names the setting a key is, for drift: one file, one object
+// (net.ipv4.ip_forward and net/ipv4/ip_forward are the same), and the
+// kernel's own alias — ip_forward is conf.all.forwarding — is one too.
+func object(path string) string {
+	if path == "/proc/sys/net/ipv4/conf/all/forwarding" {
+		path = "/proc/sys/net/ipv4/ip_forward"
+	}
+	return "sysctl:" + path
 }
 
 type prior struct {
@@ -86,14 +96,15 @@ func Set(s *tx.Session, key, value string) error {
 	if before == value {
 		return nil
 	}
-	return s.Apply(tx.Change{Kind: "sysctl.set", Obj: "sysctl:" + key, Desc: fmt.Sprintf("sysctl %s=%s (was %s)", key, value, before),
+	p, _ := path(key)
+	return s.Apply(tx.Change{Kind: "sysctl.set", Obj: object(p), Desc: fmt.Sprintf("sysctl %s=%s (was %s)", key, value, before),
 		Undo: prior{Key: key, Before: before, After: value}, Apply: func() error {
 			if err := write(s.Target, key, value); err != nil {
 				return err
 			}
 			// The kernel may normalise or refuse silently; read back.
 			if got, err := Get(s.Target, key); err == nil && got != value {
-				return engine.Invalid("%s: kernel kept %q, not %q", key, got, value)
+				return errkind.Invalid("%s: kernel kept %q, not %q", key, got, value)
 			}
 			return nil
 		}})

@@ -6,6 +6,7 @@ import (
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
@@ -187,7 +188,7 @@ func setActive(s *tx.Session, name string, active bool) error {
 		return nil // already so: nothing to change, nothing to undo
 	}
 	if !active && !persistent {
-		return fmt.Errorf("refusing to destroy transient network %s: rollback could not start it again", name)
+		return errkind.Invalid("refusing to destroy transient network %s: rollback could not start it again", name)
 	}
 	verb := map[bool]string{true: "start", false: "destroy"}[active]
 	return s.Apply(tx.Change{

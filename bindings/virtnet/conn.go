@@ -14,8 +14,8 @@ import (
 
 	"libvirt.org/go/libvirt"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/target"
-	"rewire/lua/engine"
 )
 
 // DefaultURI is libvirt's system daemon, used when neither the target nor
@@ -96,7 +96,7 @@ func Message(err error) string {
 }
 
 // Err turns a libvirt error into one that names its kind for scripts
-// (not_found, invalid, exists) and reads as one line.
+// (not_found, invalid, exists, denied) and reads as one line.
 func Err(err error) error {
 	if err == nil {
 		return nil
@@ -108,9 +108,13 @@ func Err(err error) error {
 	msg := Message(err)
 	switch le.Code {
 	case libvirt.ERR_NO_DOMAIN, libvirt.ERR_NO_NETWORK:
-		return engine.NotFound("%s", msg)
+		return errkind.NotFound("%s", msg)
 	case libvirt.ERR_XML_ERROR, libvirt.ERR_XML_DETAIL, libvirt.ERR_INVALID_ARG, libvirt.ERR_CONFIG_UNSUPPORTED:
-		return engine.Invalid("%s", msg)
+		return errkind.Invalid("%s", msg)
+	case libvirt.ERR_NETWORK_EXIST, libvirt.ERR_DOM_EXIST:
+		return errkind.Exists("%s", msg)
+	case libvirt.ERR_OPERATION_DENIED, libvirt.ERR_AUTH_FAILED:
+		return errkind.Denied("%s", msg)
 	}
 	return errors.New(msg)
 }

@@ -9,6 +9,7 @@ import (
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
@@ -78,7 +79,7 @@ func DHCPHostAdd(s *tx.Session, network string, h Host) error {
 		return err
 	}
 	if _, ok := hosts[h.MAC]; ok {
-		return fmt.Errorf("network %s already has a DHCP host for %s", network, h.MAC)
+		return errkind.Exists("network %s already has a DHCP host for %s", network, h.MAC)
 	}
 	return s.Apply(tx.Change{
 		Kind: "network.dhcp_host", Obj: "network:" + network + ":host:" + h.MAC,

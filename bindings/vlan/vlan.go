@@ -16,11 +16,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rewire/bindings/addr"
+	"rewire/bindings/errkind"
 	"rewire/bindings/link"
 	"rewire/bindings/route"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
-	"rewire/lua/engine"
 )
 
 // ErrNoVLAN is what a VLAN change returns, before touching anything, on a
@@ -102,7 +102,7 @@ func Get(tg *target.Target, name string) (Info, error) {
 	}
 	v, ok := l.(*netlink.Vlan)
 	if !ok {
-		return Info{}, engine.Invalid("%s is a %s, not a VLAN", name, link.Kind(l))
+		return Info{}, errkind.Invalid("%s is a %s, not a VLAN", name, link.Kind(l))
 	}
 	return infoOf(tg, v), nil
 }
@@ -147,11 +147,8 @@ func deleteIfVLAN(tg *target.Target, name string) error {
 // Create is `ip link add link PARENT name NAME type vlan id ID` and
 // `ip link set NAME up`.
 func Create(s *tx.Session, parent string, id int, o Options) error {
-	if err := Supported(); err != nil {
-		return err
-	}
 	if id < 1 || id > 4094 {
-		return engine.Invalid("bad VLAN id %d (1..4094)", id)
+		return errkind.Invalid("bad VLAN id %d (1..4094)", id)
 	}
 	name := o.Name
 	if name == "" {
@@ -166,10 +163,13 @@ func Create(s *tx.Session, parent string, id int, o Options) error {
 	}
 	up := o.Up == nil || *o.Up
 	if up && !p.Up {
-		return fmt.Errorf("parent %s is down, so %s could not come up: bring %s up first, or create it with up=false", parent, name, parent)
+		return errkind.Invalid("parent %s is down, so %s could not come up: bring %s up first, or create it with up=false", parent, name, parent)
 	}
 	if link.Exists(s.Target, name) {
-		return fmt.Errorf("an interface named %s already exists", name)
+		return errkind.Exists("an interface named %s already exists", name)
+	}
+	if err := Supported(); err != nil {
+		return err
 	}
 	all, err := List(s.Target)
 	if err != nil {
@@ -177,7 +177,7 @@ func Create(s *tx.Session, parent string, id int, o Options) error {
 	}
 	for _, v := range all {
 		if v.Parent == parent && v.ID == id {
-			return fmt.Errorf("VLAN %d on %s already exists as %s", id, parent, v.Name)
+			return errkind.Exists("VLAN %d on %s already exists as %s", id, parent, v.Name)
 		}
 	}
 	return s.Apply(tx.Change{Kind: "vlan.create", Obj: "link:" + name, Desc: fmt.Sprintf("create vlan %s (id %d on %s)", name, id, parent),

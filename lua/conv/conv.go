@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"rewire/bindings/errkind"
 )
 
 // ToLua converts a Go value to Lua. Structs become tables keyed by their
@@ -158,12 +160,12 @@ func countKeys(t *lua.LTable) int {
 func Decode(t *lua.LTable, out any) error {
 	b, err := json.Marshal(FromLua(t))
 	if err != nil {
-		return err
+		return errkind.Invalid("bad option: %v", err)
 	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(out); err != nil {
-		return fmt.Errorf("bad option: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return errkind.Invalid("bad option: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return nil
 }

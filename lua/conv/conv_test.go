@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"rewire/bindings/errkind"
 )
 
 func TestToLuaUsesJSONNamesAndSkipsDashed(t *testing.T) {
@@ -41,13 +43,32 @@ func TestOptsRejectUnknownKeysAndWrongTypes(t *testing.T) {
 		t.Fatal("stp")
 	}
 	o.Int("forward_delay", 15)
-	if err := o.Err(); err == nil || !strings.Contains(err.Error(), "unknown option fwd_delay (known: forward_delay, stp)") {
-		t.Fatalf("got %v", err)
+	if err := o.Err(); err == nil || !strings.Contains(err.Error(), "unknown option fwd_delay (known: forward_delay, stp)") || errkind.Of(err) != errkind.KindInvalid {
+		t.Fatalf("got %v (%s)", err, errkind.Of(err))
 	}
 	L.Push(L.GetGlobal("bad"))
 	o = OptsAt(L, 2)
 	o.Bool("stp", false)
-	if err := o.Err(); err == nil || err.Error() != "option stp: want boolean, got string" {
-		t.Fatalf("got %v", err)
+	if err := o.Err(); err == nil || err.Error() != "option stp: want boolean, got string" || errkind.Of(err) != errkind.KindInvalid {
+		t.Fatalf("got %v (%s)", err, errkind.Of(err))
+	}
+	L.Push(lua.LString("stp"))
+	if err := OptsAt(L, 3).Err(); err == nil || errkind.Of(err) != errkind.KindInvalid {
+		t.Fatalf("options not a table: %v (%s)", err, errkind.Of(err))
+	}
+}
+
+func TestDecodeRejectsUnknownKeysAsInvalid(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	if err := L.DoString(`t = { name = "br0", nmae = "x" }`); err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Name string `json:"name"`
+	}
+	err := Decode(L.GetGlobal("t").(*lua.LTable), &out)
+	if err == nil || !strings.Contains(err.Error(), `unknown field "nmae"`) || errkind.Of(err) != errkind.KindInvalid {
+		t.Fatalf("got %v (%s)", err, errkind.Of(err))
 	}
 }

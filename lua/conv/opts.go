@@ -1,16 +1,18 @@
 package conv
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"rewire/bindings/errkind"
 )
 
 // Opts reads an options table ({stp=false, forward_delay=0}) with typed
 // getters; Err reports the first wrong type and any key nobody asked for,
-// so a typo (`fwd_delay=0`) is an error, not a silent no-op.
+// so a typo (`fwd_delay=0`) is an error, not a silent no-op. Both are of
+// kind invalid (errkind), whichever binding raises them.
 type Opts struct {
 	t    *lua.LTable
 	seen map[string]bool
@@ -25,7 +27,7 @@ func OptsAt(L *lua.LState, n int) *Opts {
 		o.t = v
 	case *lua.LNilType:
 	default:
-		o.err = fmt.Errorf("argument %d: options must be a table, got %s", n, v.Type())
+		o.err = errkind.Invalid("argument %d: options must be a table, got %s", n, v.Type())
 	}
 	return o
 }
@@ -40,7 +42,7 @@ func (o *Opts) get(key string) lua.LValue {
 
 func (o *Opts) fail(key, want string, got lua.LValue) {
 	if o.err == nil {
-		o.err = fmt.Errorf("option %s: want %s, got %s", key, want, got.Type())
+		o.err = errkind.Invalid("option %s: want %s, got %s", key, want, got.Type())
 	}
 }
 
@@ -128,7 +130,7 @@ func (o *Opts) Err() error {
 			known = append(known, k)
 		}
 		sort.Strings(known)
-		return fmt.Errorf("unknown option %s (known: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
+		return errkind.Invalid("unknown option %s (known: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
 	}
 	return nil
 }

@@ -3,23 +3,25 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
-	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"rewire/bindings/errkind"
 )
 
 // Error kinds a script can test with pcall: `if e.kind == "not_found"`.
+// They are errkind's, so Go APIs, lua/conv and the engine agree.
 const (
-	KindInvalid   = "invalid"   // bad argument: CIDR, MAC, option, XML
-	KindNotFound  = "not_found" // no such interface, domain, MAC, file
-	KindExists    = "exists"
-	KindDenied    = "denied"
-	KindSystem    = "system" // the kernel, a daemon or a tool said no
-	KindCheck     = "check"  // a check() failed
-	KindCancelled = "cancelled"
-	KindScript    = "script" // a plain Lua error
+	KindInvalid   = errkind.KindInvalid   // bad argument: CIDR, MAC, option, XML
+	KindNotFound  = errkind.KindNotFound  // no such interface, domain, MAC, file
+	KindExists    = errkind.KindExists    // the thing to create is already there
+	KindDenied    = errkind.KindDenied    // not allowed
+	KindSystem    = errkind.KindSystem    // the kernel, a daemon or a tool said no
+	KindCheck     = errkind.KindCheck     // a check() failed
+	KindCancelled = errkind.KindCancelled // interrupted
+	KindLimit     = errkind.KindLimit     // a limit of the script was reached
+	KindScript    = errkind.KindScript    // a plain Lua error
 )
 
 // Error is a structured failure of a primitive. In Lua it is a table
@@ -51,47 +53,23 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Invalid makes an invalid-argument error for Go APIs to return.
-func Invalid(format string, a ...any) error { return &kindErr{KindInvalid, fmt.Sprintf(format, a...)} }
+// ErrorKind lets errkind.Of read an *Error's kind.
+func (e *Error) ErrorKind() string { return e.Kind }
 
-// NotFound makes a not-found error for Go APIs to return.
-func NotFound(format string, a ...any) error {
-	return &kindErr{KindNotFound, fmt.Sprintf(format, a...)}
-}
+// Invalid makes an invalid-argument error for Go APIs to return (errkind.Invalid).
+func Invalid(format string, a ...any) error { return errkind.Invalid(format, a...) }
+
+// NotFound makes a not-found error for Go APIs to return (errkind.NotFound).
+func NotFound(format string, a ...any) error { return errkind.NotFound(format, a...) }
 
 // kindErr carries a kind through Go APIs to Raise.
 type kindErr struct{ kind, msg string }
 
-func (e *kindErr) Error() string { return e.msg }
+func (e *kindErr) Error() string     { return e.msg }
+func (e *kindErr) ErrorKind() string { return e.kind }
 
-// KindOf classifies an error for scripts.
-func KindOf(err error) string {
-	var ke *kindErr
-	var ee *Error
-	var nf interface{ NotFound() bool }
-	switch {
-	case errors.As(err, &ee):
-		return ee.Kind
-	case errors.As(err, &ke):
-		return ke.kind
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return KindCancelled
-	case errors.As(err, &nf) && nf.NotFound():
-		return KindNotFound
-	case errors.Is(err, syscall.ENODEV), errors.Is(err, syscall.ENOENT), errors.Is(err, syscall.ESRCH):
-		return KindNotFound
-	case errors.Is(err, syscall.EEXIST):
-		return KindExists
-	case errors.Is(err, syscall.EINVAL), errors.Is(err, syscall.ERANGE):
-		return KindInvalid
-	case errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EACCES):
-		return KindDenied
-	}
-	if strings.Contains(err.Error(), "no such interface") || strings.Contains(err.Error(), "not found") {
-		return KindNotFound
-	}
-	return KindSystem
-}
+// KindOf classifies an error for scripts: errkind.Of.
+func KindOf(err error) string { return errkind.Of(err) }
 
 const errorMeta = "rewire.error"
 
