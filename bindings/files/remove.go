@@ -20,6 +20,7 @@ func init() {
 	}, func(_ *target.Target, u removeUndo) error {
 		return driftFrom(u.Before.Path, nil)
 	})
+	tx.MarkOutlivesBoot("files.remove")
 }
 
 // Remove is `rm PATH`: a file that does not exist is an error, as for rm

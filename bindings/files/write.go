@@ -33,6 +33,7 @@ func init() {
 	}, func(_ *target.Target, u writeUndo) error {
 		return driftFrom(u.Before.Path, &u.After)
 	})
+	tx.MarkOutlivesBoot("files.write") // a file stays written across a reboot
 }
 
 // Write is `install -m MODE /dev/stdin PATH`: it replaces the whole file

@@ -40,6 +40,8 @@ func init() {
 	tx.RegisterFunc("network.autostart", func(tg *target.Target, u autostartUndo) error {
 		return setAutostart(tg, u.Name, u.Before)
 	}, nil)
+	// Definitions and autostart are libvirt's persistent config; running is not.
+	tx.MarkOutlivesBoot("network.define", "network.autostart")
 }
 
 // Define is `virsh net-define FILE`: defines a network, or redefines an

@@ -57,6 +57,7 @@ func init() {
 	tx.RegisterFunc("network.dhcp_host", func(tg *target.Target, u hostUndo) error {
 		return setHost(tg, u.Network, u.Host, !u.Added)
 	}, nil)
+	tx.MarkOutlivesBoot("network.dhcp_host") // edits the persistent definition too
 }
 
 // DHCPHostAdd is `virsh net-update NAME add ip-dhcp-host "<host mac= ip=
