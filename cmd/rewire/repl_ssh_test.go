@@ -108,10 +108,22 @@ func TestREPLOverSSHPendingStatements(t *testing.T) {
 	if got := mtuOf(t, l.host, "eth0"); got != 1400 {
 		t.Fatalf("after Ctrl-C: eth0 mtu %d, want 1400 (the kept statement's)", got)
 	}
-	r.send(":rollback")
-	r.waitFor(t, "undo", 10*time.Second)
-	if got := mtuOf(t, l.host, "eth0"); got != 1500 {
-		t.Errorf("after :rollback: eth0 mtu %d", got)
+	// :commit at the countdown asks first, then keeps it all.
+	r.send(`link.set("eth0", {mtu = 1450})`)
+	r.waitFor(t, "confirm-or-revert armed", 10*time.Second)
+	r.send(":commit")
+	r.waitFor(t, "commit it with the rest? [y/N]", 10*time.Second)
+	r.send("y")
+	r.waitFor(t, "committed 3 changes as transaction", 10*time.Second)
+	if got := mtuOf(t, l.host, "eth0"); got != 1450 {
+		t.Errorf("after :commit: eth0 mtu %d, want 1450", got)
+	}
+	st, err := tx.OpenStore(dir)
+	check(t, err)
+	all, err := st.List()
+	check(t, err)
+	if len(all) != 1 || all[0].State != tx.StateCommitted {
+		t.Errorf("journal after :commit: %+v", all)
 	}
 }
 

@@ -28,6 +28,7 @@ type Guard interface {
 type pendingStmt struct {
 	mu       sync.Mutex
 	start    Mark
+	reason   string
 	deadline time.Time
 	done     bool
 	timer    *time.Timer
@@ -46,7 +47,7 @@ func (r *REPL) hold(start Mark) bool {
 		return false
 	}
 	d := g.Deadline()
-	p := &pendingStmt{start: start, deadline: time.Now().Add(d)}
+	p := &pendingStmt{start: start, reason: reason, deadline: time.Now().Add(d)}
 	if err := g.Hold(start, p.deadline); err != nil {
 		r.errorf("guard: %s; and it could not be held pending (%s)", reason, oneLine(err.Error()))
 		r.undoTo(start, "the statement")

@@ -129,6 +129,16 @@ func (r *REPL) confirmPending(rl *readline.Instance, p *pendingStmt) {
 		case strings.TrimSpace(line) == "":
 			r.settle(p, true, "", r.out)
 			return
+		case strings.TrimSpace(line) == ":commit":
+			// Committing keeps the pending statement too: ask first.
+			rl.SetPrompt(fmt.Sprintf("the last statement is pending (%s); commit it with the rest? [y/N] ", p.reason))
+			answer, err := rl.Readline()
+			if err == nil && strings.HasPrefix(strings.ToLower(strings.TrimSpace(answer)), "y") {
+				r.settle(p, true, "", r.out)
+				r.cmdCommit(context.Background(), "")
+				return
+			}
+			continue
 		}
 		fmt.Fprintln(r.out, "a statement is pending: Enter keeps it, Ctrl-C undoes it")
 	}
