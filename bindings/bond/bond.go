@@ -205,6 +205,7 @@ func Delete(s *tx.Session, name string) error {
 		return err
 	}
 	return s.Apply(tx.Change{Kind: "bond.delete", Obj: "link:" + name, Desc: "delete bond " + name,
+		Ends: append(addr.Objects(d.Addrs, d.Routes), "bond:"+name),
 		Undo: d, Apply: func() error { return deleteIfBond(s.Target, name) }})
 }
 

@@ -42,6 +42,7 @@ func Delete(s *tx.Session, name string) error {
 		return err
 	}
 	return s.Apply(tx.Change{Kind: "bridge.delete", Obj: "link:" + name, Desc: "delete bridge " + name,
+		Ends: append(addr.Objects(d.Addrs, d.Routes), portObjects(d.Ports)...),
 		Undo: d, Apply: func() error { return deleteIfBridge(s.Target, name) }})
 }
 
@@ -68,4 +69,14 @@ func recreate(tg *target.Target, d deleted) error {
 		return err
 	}
 	return addr.Restore(tg, d.Name, d.Addrs, d.Routes)
+}
+
+// portObjects are the drift objects of a deleted bridge's ports: their
+// enslavement ends with the bridge, and its undo restores it.
+func portObjects(ports []string) []string {
+	out := make([]string, 0, len(ports))
+	for _, p := range ports {
+		out = append(out, "link:"+p)
+	}
+	return out
 }

@@ -26,6 +26,7 @@ type Record struct {
 	Seq  int             `json:"seq,omitempty"`
 	Kind string          `json:"kind,omitempty"`
 	Obj  string          `json:"obj,omitempty"`
+	Ends []string        `json:"ends,omitempty"`
 	Desc string          `json:"desc,omitempty"`
 	Data json.RawMessage `json:"data,omitempty"`
 	Err  string          `json:"err,omitempty"`
@@ -145,6 +146,7 @@ type Step struct {
 	Seq    int             `json:"seq"`
 	Kind   string          `json:"kind"`
 	Obj    string          `json:"object,omitempty"`
+	Ends   []string        `json:"ends,omitempty"` // objects it ends (Change.Ends)
 	Desc   string          `json:"desc"`
 	Data   json.RawMessage `json:"-"`
 	Done   bool            `json:"done"`   // apply finished
@@ -209,7 +211,7 @@ func (s *Store) Load(id string) (*Summary, error) {
 				sum.Target = *r.Target
 			}
 		case "intent":
-			st := &Step{Seq: r.Seq, Kind: r.Kind, Obj: r.Obj, Desc: r.Desc, Data: r.Data}
+			st := &Step{Seq: r.Seq, Kind: r.Kind, Obj: r.Obj, Ends: r.Ends, Desc: r.Desc, Data: r.Data}
 			bySeq[r.Seq] = st
 			sum.Steps = append(sum.Steps, st)
 		case "done":

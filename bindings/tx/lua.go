@@ -24,6 +24,14 @@ func Module(s *Session) engine.Module {
 			{Name: "rollback_to", Args: "sp", Doc: "Undoes, newest first, every change made since savepoint sp.", Fn: func(L *lua.LState) int {
 				sp := L.CheckInt(1)
 				t := s.Current()
+				n := 0
+				if t != nil {
+					n = len(t.Steps())
+				}
+				if sp < 0 || sp > n {
+					// A negative or future savepoint would undo everything, or nothing, silently.
+					return engine.Raise(L, "tx.rollback_to", "", engine.Invalid("no savepoint %d (this transaction has %d changes)", sp, n))
+				}
 				if t == nil {
 					return 0
 				}

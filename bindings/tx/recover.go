@@ -98,6 +98,9 @@ func (s *Store) checkDrift(sum *Summary) error {
 			continue
 		}
 		seen[st.Obj] = true
+		for _, o := range st.Ends {
+			seen[o] = true
+		}
 		k, ok := lookupKind(st.Kind)
 		if !ok || k.Drift == nil {
 			continue

@@ -23,6 +23,10 @@ type Change struct {
 	Desc  string // one line for logs, plans and the journal
 	Undo  any    // the prior state the Kind's Undo needs; stored as JSON before Apply runs
 	Apply func() error
+	// Ends lists other objects this change ends (a deleted bridge's
+	// addresses, routes and ports): their earlier changes are no longer
+	// judged for drift on their own, the undo of this one restores them.
+	Ends []string
 }
 
 // Tx is an open transaction.
@@ -111,7 +115,7 @@ func (t *Tx) Apply(c Change) error {
 	if err != nil {
 		return fmt.Errorf("tx: encode prior state of %q: %w", c.Desc, err)
 	}
-	st := &Step{Seq: len(t.steps) + 1, Kind: c.Kind, Obj: c.Obj, Desc: c.Desc, Data: data}
+	st := &Step{Seq: len(t.steps) + 1, Kind: c.Kind, Obj: c.Obj, Ends: c.Ends, Desc: c.Desc, Data: data}
 	if t.DryRun {
 		st.Done = true
 		t.steps = append(t.steps, st)
@@ -124,7 +128,7 @@ func (t *Tx) Apply(c Change) error {
 		st.Simulated = true
 		c.Apply = func() error { return nil }
 	}
-	if err := t.j.append(Record{T: "intent", Seq: st.Seq, Kind: c.Kind, Obj: c.Obj, Desc: c.Desc, Data: data}); err != nil {
+	if err := t.j.append(Record{T: "intent", Seq: st.Seq, Kind: c.Kind, Obj: c.Obj, Ends: c.Ends, Desc: c.Desc, Data: data}); err != nil {
 		return err
 	}
 	t.steps = append(t.steps, st)

@@ -221,6 +221,7 @@ func Delete(s *tx.Session, name string) error {
 		return err
 	}
 	return s.Apply(tx.Change{Kind: "vlan.delete", Obj: "link:" + name, Desc: "delete vlan " + name,
+		Ends: addr.Objects(d.Addrs, d.Routes),
 		Undo: d, Apply: func() error { return deleteIfVLAN(s.Target, name) }})
 }
 
