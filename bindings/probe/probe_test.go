@@ -56,6 +56,8 @@ func newPair(t *testing.T) *pair {
 			p.thereMAC = l.Attrs().HardwareAddr.String()
 		}
 	}
+	nstest.WaitCarrier(t, p.here, "va")
+	nstest.WaitCarrier(t, p.there, "vb")
 	return p
 }
 

@@ -87,8 +87,8 @@ func NewHostLAN(t testing.TB, spec LANSpec) *HostLAN {
 			routed = true
 		}
 	}
-	waitCarrier(t, h.Host, nics...)
-	waitCarrier(t, h.LAN, append(ports, LabBridge)...)
+	WaitCarrier(t, h.Host, nics...)
+	WaitCarrier(t, h.LAN, append(ports, LabBridge)...)
 	return h
 }
 
