@@ -14,7 +14,6 @@ type mount struct {
 	dev        string // major:minor
 	root       string // the mounted directory, within its filesystem
 	point      string // where it is mounted
-	shared     bool   // in a peer group (propagates to its peers)
 	fstype     string
 }
 
@@ -31,8 +30,8 @@ func mounts() ([]mount, error) {
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
 		sep := -1
-		for i, f := range fields {
-			if f == "-" {
+		for i, field := range fields {
+			if field == "-" { // ends the optional fields
 				sep = i
 				break
 			}
@@ -43,11 +42,6 @@ func mounts() ([]mount, error) {
 		m := mount{dev: fields[2], root: unescape(fields[3]), point: unescape(fields[4]), fstype: fields[sep+1]}
 		m.id, _ = strconv.Atoi(fields[0])
 		m.parent, _ = strconv.Atoi(fields[1])
-		for _, opt := range fields[6:sep] {
-			if strings.HasPrefix(opt, "shared:") {
-				m.shared = true
-			}
-		}
 		out = append(out, m)
 	}
 	return out, sc.Err()
