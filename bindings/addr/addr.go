@@ -24,8 +24,11 @@ type Spec struct {
 	Scope     string `json:"scope"`  // global, link, host
 	Label     string `json:"label,omitempty"`
 	Broadcast string `json:"broadcast,omitempty"`
-	Flags     int    `json:"flags,omitempty"` // IFA_F_*: secondary, nodad, noprefixroute...
-	Secondary bool   `json:"secondary,omitempty"`
+	// NoBroadcast marks an IPv4 address that has none (`ip addr add`
+	// without brd), so a restore does not give it the computed one.
+	NoBroadcast bool `json:"no_broadcast,omitempty"`
+	Flags       int  `json:"flags,omitempty"` // IFA_F_*: secondary, nodad, noprefixroute...
+	Secondary   bool `json:"secondary,omitempty"`
 }
 
 func scopeName(s int) string {
@@ -49,6 +52,7 @@ func fromNetlink(dev string, a netlink.Addr) Spec {
 	if a.Broadcast != nil {
 		s.Broadcast = a.Broadcast.String()
 	}
+	s.NoBroadcast = s.Family == "inet" && a.Broadcast == nil
 	return s
 }
 
@@ -81,6 +85,8 @@ func (s Spec) toNetlink() (*netlink.Addr, error) {
 		if a.Broadcast = net.ParseIP(s.Broadcast); a.Broadcast.To4() != nil {
 			a.Broadcast = a.Broadcast.To4()
 		}
+	} else if s.NoBroadcast {
+		a.Broadcast = net.IPv4zero // netlink's way to send none
 	}
 	a.Flags = s.Flags &^ (unix.IFA_F_SECONDARY | unix.IFA_F_TENTATIVE | unix.IFA_F_DADFAILED | unix.IFA_F_DEPRECATED)
 	return a, nil

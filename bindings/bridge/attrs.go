@@ -20,6 +20,31 @@ type Attrs struct {
 	ForwardDelay int    `json:"forward_delay"` // seconds, as brctl setfd takes it
 	Priority     int    `json:"priority"`
 	ID           string `json:"id"` // 8000.525400b9b096, as brctl show prints it
+	// The STP timers exactly, in the kernel's centiseconds, so a deleted
+	// bridge comes back as it was (brctl setfd, sethello, setmaxage,
+	// setageing). Journals from before they were kept have none.
+	ForwardDelayCS *int `json:"forward_delay_cs,omitempty"`
+	HelloTimeCS    *int `json:"hello_time_cs,omitempty"`
+	MaxAgeCS       *int `json:"max_age_cs,omitempty"`
+	AgeingTimeCS   *int `json:"ageing_time_cs,omitempty"`
+}
+
+// settings are what writeAttrs sets; nil leaves an attribute as it is.
+type settings struct {
+	STP                                                 *bool
+	Priority                                            *int
+	ForwardDelayCS, HelloTimeCS, MaxAgeCS, AgeingTimeCS *int
+}
+
+// restoring is every attribute of a, to put a deleted bridge back.
+func (a Attrs) restoring() settings {
+	fd := a.ForwardDelayCS
+	if fd == nil {
+		v := a.ForwardDelay * userHZ
+		fd = &v
+	}
+	stp, prio := a.STP, a.Priority
+	return settings{STP: &stp, Priority: &prio, ForwardDelayCS: fd, HelloTimeCS: a.HelloTimeCS, MaxAgeCS: a.MaxAgeCS, AgeingTimeCS: a.AgeingTimeCS}
 }
 
 // userHZ is the kernel's clock_t unit for bridge timers (centiseconds).
@@ -75,6 +100,13 @@ func parseBrData(b []byte, out *Attrs) error {
 			out.STP = native(d) != 0
 		case nl.IFLA_BR_FORWARD_DELAY:
 			out.ForwardDelay = int(native(d)) / userHZ
+			out.ForwardDelayCS = centis(d)
+		case nl.IFLA_BR_HELLO_TIME:
+			out.HelloTimeCS = centis(d)
+		case nl.IFLA_BR_MAX_AGE:
+			out.MaxAgeCS = centis(d)
+		case nl.IFLA_BR_AGEING_TIME:
+			out.AgeingTimeCS = centis(d)
 		case nl.IFLA_BR_PRIORITY:
 			out.Priority = int(binary.NativeEndian.Uint16(d.Value))
 		case nl.IFLA_BR_BRIDGE_ID:
@@ -88,6 +120,11 @@ func parseBrData(b []byte, out *Attrs) error {
 	return nil
 }
 
+func centis(a syscall.NetlinkRouteAttr) *int {
+	v := int(native(a))
+	return &v
+}
+
 func native(a syscall.NetlinkRouteAttr) uint32 {
 	if len(a.Value) < 4 {
 		return 0
@@ -95,9 +132,34 @@ func native(a syscall.NetlinkRouteAttr) uint32 {
 	return binary.NativeEndian.Uint32(a.Value)
 }
 
-// writeAttrs is `ip link set BR type bridge stp_state S forward_delay D`.
-func writeAttrs(tg *target.Target, index int, stp *bool, fwdDelay *int) error {
-	if stp == nil && fwdDelay == nil {
+// writeAttrs is `ip link set BR type bridge stp_state S forward_delay D
+// hello_time H max_age M ageing_time A priority P` for what s sets.
+func writeAttrs(tg *target.Target, index int, s settings) error {
+	u32 := map[int]*int{nl.IFLA_BR_FORWARD_DELAY: s.ForwardDelayCS, nl.IFLA_BR_HELLO_TIME: s.HelloTimeCS,
+		nl.IFLA_BR_MAX_AGE: s.MaxAgeCS, nl.IFLA_BR_AGEING_TIME: s.AgeingTimeCS}
+	if s.STP != nil {
+		v := 0
+		if *s.STP {
+			v = 1
+		}
+		u32[nl.IFLA_BR_STP_STATE] = &v
+	}
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("bridge"))
+	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
+	n := 0
+	// In attribute order, so that requests read the same every time.
+	for _, typ := range []int{nl.IFLA_BR_FORWARD_DELAY, nl.IFLA_BR_HELLO_TIME, nl.IFLA_BR_MAX_AGE, nl.IFLA_BR_AGEING_TIME, nl.IFLA_BR_STP_STATE} {
+		if v := u32[typ]; v != nil {
+			data.AddRtAttr(typ, nl.Uint32Attr(uint32(*v)))
+			n++
+		}
+	}
+	if s.Priority != nil {
+		data.AddRtAttr(nl.IFLA_BR_PRIORITY, nl.Uint16Attr(uint16(*s.Priority)))
+		n++
+	}
+	if n == 0 {
 		return nil
 	}
 	return tg.Do(func() error {
@@ -105,19 +167,6 @@ func writeAttrs(tg *target.Target, index int, stp *bool, fwdDelay *int) error {
 		msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
 		msg.Index = int32(index)
 		req.AddData(msg)
-		info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
-		info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("bridge"))
-		data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
-		if fwdDelay != nil {
-			data.AddRtAttr(nl.IFLA_BR_FORWARD_DELAY, nl.Uint32Attr(uint32(*fwdDelay*userHZ)))
-		}
-		if stp != nil {
-			v := uint32(0)
-			if *stp {
-				v = 1
-			}
-			data.AddRtAttr(nl.IFLA_BR_STP_STATE, nl.Uint32Attr(v))
-		}
 		req.AddData(info)
 		_, err := req.Execute(unix.NETLINK_ROUTE, 0)
 		return err

@@ -168,7 +168,10 @@ func create(tg *target.Target, name string, mac net.HardwareAddr, o Options) err
 	if err != nil {
 		return err
 	}
-	attrs := netlink.LinkAttrs{Name: name, HardwareAddr: mac, MTU: o.MTU}
+	// NewLinkAttrs leaves the queue length to the kernel (1000, as with
+	// `ip link add`); a zero LinkAttrs would set it to 0.
+	attrs := netlink.NewLinkAttrs()
+	attrs.Name, attrs.HardwareAddr, attrs.MTU = name, mac, o.MTU
 	if err := h.LinkAdd(&netlink.Bridge{LinkAttrs: attrs}); err != nil {
 		return err
 	}
@@ -176,7 +179,12 @@ func create(tg *target.Target, name string, mac net.HardwareAddr, o Options) err
 	if err != nil {
 		return err
 	}
-	if err := writeAttrs(tg, l.Attrs().Index, o.STP, o.ForwardDelay); err != nil {
+	set := settings{STP: o.STP}
+	if o.ForwardDelay != nil {
+		cs := *o.ForwardDelay * userHZ
+		set.ForwardDelayCS = &cs
+	}
+	if err := writeAttrs(tg, l.Attrs().Index, set); err != nil {
 		return fmt.Errorf("bridge attributes: %w", err)
 	}
 	if o.Up == nil || *o.Up {

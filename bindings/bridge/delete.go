@@ -49,10 +49,16 @@ func Delete(s *tx.Session, name string) error {
 func recreate(tg *target.Target, d deleted) error {
 	if _, err := tg.LinkByName(d.Name); err != nil {
 		mac, _ := net.ParseMAC(d.Link.MAC)
-		stp, fd := d.Attrs.STP, d.Attrs.ForwardDelay
 		down := false
-		if err := create(tg, d.Name, mac, Options{STP: &stp, ForwardDelay: &fd, MTU: d.Link.MTU, Up: &down}); err != nil {
+		if err := create(tg, d.Name, mac, Options{MTU: d.Link.MTU, Up: &down}); err != nil {
 			return fmt.Errorf("recreate bridge %s: %w", d.Name, err)
+		}
+		l, err := tg.LinkByName(d.Name)
+		if err != nil {
+			return err
+		}
+		if err := writeAttrs(tg, l.Attrs().Index, d.Attrs.restoring()); err != nil {
+			return fmt.Errorf("recreate bridge %s: attributes: %w", d.Name, err)
 		}
 	}
 	for _, p := range d.Ports {

@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
-
 	"rewire/bindings/target"
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
@@ -37,19 +34,9 @@ func newLAN(t *testing.T) *lan {
 	run(t, host, "ip", "link", "add", "br0", "type", "bridge")
 	run(t, host, "ip", "addr", "add", "192.168.100.1/24", "dev", "br0")
 	run(t, host, "ip", "link", "set", "br0", "up")
-	gns, err := netns.GetFromPath(l.guest.NetnsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gns.Close()
-	h, _ := host.Handle()
-	mac, _ := net.ParseMAC(guestMAC)
-	if err := h.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "vnet0"}, PeerName: "eth0",
-		PeerHardwareAddr: mac, PeerNamespace: netlink.NsFd(int(gns))}); err != nil {
-		t.Fatal(err)
-	}
+	nstest.Veth(t, host, "vnet0", l.guest, "eth0")
 	run(t, host, "ip", "link", "set", "vnet0", "master", "br0", "up")
-	run(t, l.guest, "ip", "link", "set", "eth0", "up")
+	run(t, l.guest, "ip", "link", "set", "eth0", "address", guestMAC, "up")
 	t.Cleanup(func() { l.s.Rollback() }) // never leave a dnsmasq behind
 	return l
 }

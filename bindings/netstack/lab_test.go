@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"strings"
 	"testing"
-
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 
 	"rewire/bindings/target"
 	"rewire/bindings/target/nstest"
@@ -17,8 +13,9 @@ import (
 	"rewire/lua/engine"
 )
 
-// testHost is a miniature lab: a host namespace whose eth0 (10.0.0.111/24,
-// default via 10.0.0.1) is a veth to a LAN namespace holding 10.0.0.1/24.
+// testHost is the lab in miniature: a host namespace whose eth0
+// (10.0.0.111/24, default via 10.0.0.1) is a veth to a port of the LAN
+// namespace's bridge, which holds 10.0.0.1/24.
 type testHost struct {
 	host, lan *target.Target
 	store     *tx.Store
@@ -26,41 +23,13 @@ type testHost struct {
 
 func newTestHost(t *testing.T) *testHost {
 	t.Helper()
-	h := &testHost{host: nstest.New(t), lan: nstest.New(t)}
+	hl := nstest.NewHostLAN(t, nstest.LabSpec())
+	h := &testHost{host: hl.Host, lan: hl.LAN}
 	var err error
 	if h.store, err = tx.OpenStore(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
-	hh, _ := h.host.Handle()
-	lh, _ := h.lan.Handle()
-	lanNS, err := netns.GetFromPath(h.lan.NetnsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lanNS.Close()
-	mac, _ := net.ParseMAC("52:54:00:aa:bb:cc")
-	must(t, hh.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth0", HardwareAddr: mac},
-		PeerName: "lan-eth0", PeerNamespace: netlink.NsFd(int(lanNS))}))
-	for _, c := range []struct {
-		h         *netlink.Handle
-		dev, cidr string
-	}{{hh, "eth0", "10.0.0.111/24"}, {lh, "lan-eth0", "10.0.0.1/24"}} {
-		l, err := c.h.LinkByName(c.dev)
-		must(t, err)
-		a, _ := netlink.ParseAddr(c.cidr)
-		must(t, c.h.AddrAdd(l, a))
-		must(t, c.h.LinkSetUp(l))
-	}
-	eth0, _ := hh.LinkByName("eth0")
-	must(t, hh.RouteAdd(&netlink.Route{LinkIndex: eth0.Attrs().Index, Gw: net.ParseIP("10.0.0.1")}))
 	return h
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func (h *testHost) session() *tx.Session {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 
 	"rewire/bindings/target"
 	"rewire/bindings/target/nstest"
@@ -39,10 +38,7 @@ func newPair(t *testing.T) *pair {
 			return os.WriteFile("/proc/sys/net/ipv6/conf/default/accept_dad", []byte("0"), 0o644)
 		}))
 	}
-	ns, err := netns.GetFromPath(p.there.NetnsPath)
-	must(t, err)
-	defer ns.Close()
-	must(t, hh.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "va"}, PeerName: "vb", PeerNamespace: netlink.NsFd(int(ns))}))
+	nstest.Veth(t, p.here, "va", p.there, "vb")
 	for _, c := range []struct {
 		h     *netlink.Handle
 		dev   string
@@ -60,6 +56,8 @@ func newPair(t *testing.T) *pair {
 			p.thereMAC = l.Attrs().HardwareAddr.String()
 		}
 	}
+	nstest.WaitCarrier(t, p.here, "va")
+	nstest.WaitCarrier(t, p.there, "vb")
 	return p
 }
 

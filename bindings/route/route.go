@@ -68,10 +68,17 @@ func (s Spec) Validate() error {
 	return err
 }
 
+// statusFlags are the route flags the kernel sets to report a nexthop's
+// state (dead, link down, offloaded): it refuses them in a new route
+// (EINVAL), so a route captured on a bridge without carrier must not carry
+// them into its undo. Journals written before still hold them: ToNetlink
+// drops them too.
+const statusFlags = unix.RTNH_F_DEAD | unix.RTNH_F_LINKDOWN | unix.RTNH_F_OFFLOAD | unix.RTNH_F_TRAP | unix.RTNH_F_UNRESOLVED
+
 // FromNetlink converts a kernel route.
 func FromNetlink(tg *target.Target, r netlink.Route) Spec {
 	s := Spec{Table: r.Table, Metric: r.Priority, Proto: int(r.Protocol), Scope: int(r.Scope),
-		Type: r.Type, Flags: r.Flags, Family: r.Family}
+		Type: r.Type, Flags: r.Flags &^ statusFlags, Family: r.Family}
 	if r.Dst == nil || (r.Dst.IP.IsUnspecified() && maskLen(r.Dst) == 0) {
 		s.Dst = "default"
 	} else {
@@ -94,7 +101,7 @@ func FromNetlink(tg *target.Target, r netlink.Route) Spec {
 // ToNetlink converts a Spec, resolving the device in tg.
 func (s Spec) ToNetlink(tg *target.Target) (*netlink.Route, error) {
 	r := &netlink.Route{Table: s.Table, Priority: s.Metric, Protocol: netlink.RouteProtocol(s.Proto),
-		Scope: netlink.Scope(s.Scope), Type: s.Type, Flags: s.Flags, Family: s.Family}
+		Scope: netlink.Scope(s.Scope), Type: s.Type, Flags: s.Flags &^ statusFlags, Family: s.Family}
 	if s.Dst != "default" && s.Dst != "" {
 		_, dst, err := net.ParseCIDR(s.Dst)
 		if err != nil {

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,9 +13,18 @@ import (
 
 // CreateNS makes a new network namespace bound at path — what
 // `ip netns add NAME` does with /run/netns/NAME — and returns a Target for it.
+// In RunDir it first makes the directory a shared self-bind as ip does;
+// elsewhere (a test's or a plan's own directory) it binds plainly, so the
+// caller can still remove that directory.
 func CreateNS(name, path string) (*Target, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
+	}
+	if dir == RunDir {
+		if err := shareDir(dir); err != nil {
+			return nil, fmt.Errorf("namespace %s: %w", name, err)
+		}
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
 	if err != nil {
@@ -54,16 +64,37 @@ func CreateNS(name, path string) (*Target, error) {
 	return t, nil
 }
 
-// RemoveNS unbinds and deletes a namespace made by CreateNS (`ip netns
-// del`); the kernel then destroys its virtual links. Already gone is fine.
+// RemoveNS unbinds and deletes a namespace made by CreateNS, as `ip netns
+// del` does; the kernel then destroys its virtual links. Already gone is
+// fine. A binding stacked more than once is unmounted until none is left,
+// and one hidden beneath a later self-bind of its directory (bound there
+// before `ip netns add` made the directory a mount point) is uncovered.
 func RemoveNS(path string) error {
-	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil && err != unix.EINVAL && err != unix.ENOENT {
-		return fmt.Errorf("unmount %s: %w", path, err)
+	detachAll(path)
+	err := os.Remove(path)
+	if err == nil || os.IsNotExist(err) {
+		return nil
 	}
-	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+	if !errors.Is(err, unix.EBUSY) {
 		return err
 	}
+	if err := uncover(path); err != nil {
+		return fmt.Errorf("remove %s: %w", path, err)
+	}
 	return nil
+}
+
+// maxStack bounds the unmount loops: more stacked mounts than this at one
+// path is no state rewire or iproute2 makes.
+const maxStack = 64
+
+// detachAll lazily unmounts path until it is no mount point.
+func detachAll(path string) {
+	for i := 0; i < maxStack; i++ {
+		if unix.Unmount(path, unix.MNT_DETACH) != nil {
+			return // EINVAL: nothing (more) mounted there
+		}
+	}
 }
 
 // IsNS reports whether path is a bound network namespace.

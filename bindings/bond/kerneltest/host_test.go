@@ -3,12 +3,8 @@ package kerneltest
 import (
 	"bytes"
 	"context"
-	"net"
 	"testing"
 	"time"
-
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 
 	"rewire/bindings/probe"
 	"rewire/bindings/target"
@@ -35,40 +31,19 @@ const (
 
 func newS3Host(t *testing.T) *s3Host {
 	t.Helper()
-	h := &s3Host{host: nstest.New(t), lan: nstest.New(t)}
+	hl := nstest.NewHostLAN(t, nstest.LANSpec{
+		Gateway: gatewayIP + "/24",
+		NICs: []nstest.NIC{
+			{Name: "ens32", MAC: ens32MAC, Peer: "lan-a", CIDR: hostIP + "/24"},
+			{Name: "ens36", MAC: ens36MAC, Peer: "lan-b"},
+		},
+		Setup: NoIPv6,
+	})
+	h := &s3Host{host: hl.Host, lan: hl.LAN}
 	var err error
 	if h.store, err = tx.OpenStore(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
-	must(t, NoIPv6(h.host))
-	must(t, NoIPv6(h.lan))
-	hh, _ := h.host.Handle()
-	lh, _ := h.lan.Handle()
-	lanNS, err := netns.GetFromPath(h.lan.NetnsPath)
-	must(t, err)
-	defer lanNS.Close()
-	must(t, lh.LinkAdd(&netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "lan0"}}))
-	lan0, err := lh.LinkByName("lan0")
-	must(t, err)
-	for _, v := range []struct{ nic, peer, mac string }{{"ens32", "lan-a", ens32MAC}, {"ens36", "lan-b", ens36MAC}} {
-		mac, _ := net.ParseMAC(v.mac)
-		must(t, hh.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: v.nic, HardwareAddr: mac},
-			PeerName: v.peer, PeerNamespace: netlink.NsFd(int(lanNS))}))
-		p, err := lh.LinkByName(v.peer)
-		must(t, err)
-		must(t, lh.LinkSetMaster(p, lan0))
-		must(t, lh.LinkSetUp(p))
-		n, err := hh.LinkByName(v.nic)
-		must(t, err)
-		must(t, hh.LinkSetUp(n))
-	}
-	a, _ := netlink.ParseAddr(gatewayIP + "/24")
-	must(t, lh.AddrAdd(lan0, a))
-	must(t, lh.LinkSetUp(lan0))
-	ens32, _ := hh.LinkByName("ens32")
-	a, _ = netlink.ParseAddr(hostIP + "/24")
-	must(t, hh.AddrAdd(ens32, a))
-	must(t, hh.RouteAdd(&netlink.Route{LinkIndex: ens32.Attrs().Index, Gw: net.ParseIP(gatewayIP)}))
 	return h
 }
 

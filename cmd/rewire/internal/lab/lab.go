@@ -110,6 +110,13 @@ func (l *Lab) Up(log func(string)) error {
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 		return err
 	}
+	// Not up, so a namespace file still there is a crashed lab's, or one
+	// an older `lab down` could not remove: clear it, or creating fails.
+	for _, p := range []string{l.HostPath(), l.LANPath()} {
+		if err := target.RemoveNS(p); err != nil {
+			return fmt.Errorf("a stale lab namespace: %w", err)
+		}
+	}
 	if err := l.upNamespaces(); err != nil {
 		l.Down(func(string) {})
 		return err
