@@ -140,8 +140,18 @@ func configDef(d *libvirt.Domain) (*libvirtxml.Domain, error) {
 	return parseDesc(d, libvirt.DOMAIN_XML_INACTIVE)
 }
 
+// configText is the guest's persistent XML text, secrets included (VNC
+// passwords, disk auth): what a change writes back or journals for its
+// undo must not lose them.
+func configText(d *libvirt.Domain) (string, error) {
+	x, err := d.GetXMLDesc(libvirt.DOMAIN_XML_INACTIVE | libvirt.DOMAIN_XML_SECURE)
+	return x, virtnet.Err(err)
+}
+
+// parseDesc parses the guest's XML, always with its secrets: parts of it
+// are journaled or written back.
 func parseDesc(d *libvirt.Domain, flags libvirt.DomainXMLFlags) (*libvirtxml.Domain, error) {
-	x, err := d.GetXMLDesc(flags)
+	x, err := d.GetXMLDesc(flags | libvirt.DOMAIN_XML_SECURE)
 	if err != nil {
 		return nil, virtnet.Err(err)
 	}

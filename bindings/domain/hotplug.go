@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"libvirt.org/go/libvirt"
-	"libvirt.org/go/libvirtxml"
 
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
@@ -13,6 +12,7 @@ import (
 // AttachInterface is `virsh attach-interface NAME --type T --source S
 // [--model M] [--mac MAC] [--live] [--config]` (S6 hot-plug). A MAC is
 // chosen (52:54:00:.., newMAC) when none is given; the MAC used is returned.
+// The persistent XML gets the new <interface> element and nothing else.
 // Rollback unplugs it again; a guest that does not acknowledge the
 // unplug (no OS) keeps the device, and the rollback says so.
 func AttachInterface(s *tx.Session, name string, src Source, mac string, sc Scope) (string, error) {
@@ -31,33 +31,41 @@ func AttachInterface(s *tx.Session, name string, src Source, mac string, sc Scop
 	} else if mac, err = NormalizeMAC(mac); err != nil {
 		return "", err
 	}
-	if sc, err = sc.resolve(name, statusOf(d)); err != nil {
+	st := statusOf(d)
+	if sc, err = sc.resolve(name, st); err != nil {
 		return "", err
 	}
 	if err := checkSource(s, src, sc); err != nil {
 		return "", err
 	}
-	nic := libvirtxml.DomainInterface{MAC: &libvirtxml.DomainInterfaceMAC{Address: mac}}
-	Repoint(&nic, src)
-	dev, err := deviceXML(nic)
-	if err != nil {
+	dev := newNICText(mac, src)
+	e := &nicEdit{name: name, what: "attaching NIC " + mac, bi: -1,
+		liveOp: func(d *libvirt.Domain, x string) error {
+			return d.AttachDeviceFlags(x, libvirt.DOMAIN_DEVICE_MODIFY_LIVE)
+		}}
+	if e.before, err = persistentText(d, st); err != nil {
 		return "", err
 	}
-	var config string
+	u := nicUndo{Domain: name, MAC: mac, LiveTouched: sc.Live, After: Source{Type: src.Type, Source: src.Source}}
 	if sc.Config {
-		def, err := configDef(d)
-		if err != nil {
+		for i := range e.before.defs {
+			if macOf(&e.before.defs[i]) == mac {
+				return "", engine.Invalid("domain %s already has a NIC with MAC %s", name, mac)
+			}
+		}
+		if e.config, err = e.before.appendNIC(dev); err != nil {
 			return "", err
 		}
-		if hasNIC(def, mac) {
-			return "", engine.Invalid("domain %s already has a NIC with MAC %s", name, mac)
-		}
-		def.Devices.Interfaces = append(def.Devices.Interfaces, nic)
-		if config, err = def.Marshal(); err != nil {
-			return "", err
+		u.Config = e.before.text
+		e.after = func(now *domText) (int, error) {
+			for i := range now.defs {
+				if macOf(&now.defs[i]) == mac {
+					return i, nil
+				}
+			}
+			return -1, fmt.Errorf("no NIC with MAC %s came", mac)
 		}
 	}
-	live := ""
 	if sc.Live {
 		def, err := liveDef(d)
 		if err != nil {
@@ -66,30 +74,27 @@ func AttachInterface(s *tx.Session, name string, src Source, mac string, sc Scop
 		if hasNIC(def, mac) {
 			return "", engine.Invalid("domain %s already has a NIC with MAC %s", name, mac)
 		}
-		live = dev
+		e.live = dev
 	}
-	u, err := captureNIC(d, name, mac, sc)
-	if err != nil {
-		return "", err
-	}
-	u.After = Source{Type: src.Type, Source: src.Source}
 	return mac, s.Apply(tx.Change{
 		Kind: "domain.nic", Obj: "domain:" + name + ":nic:" + mac,
-		Desc: fmt.Sprintf("attach NIC %s to %s: %s (%s)", mac, name, u.After, sc),
-		Undo: u,
-		Apply: func() error {
-			return applyNIC(s.Target, name, live, config, func(d *libvirt.Domain, x string) error {
-				return d.AttachDeviceFlags(x, libvirt.DOMAIN_DEVICE_MODIFY_LIVE)
-			})
-		},
+		Desc:  fmt.Sprintf("attach NIC %s to %s: %s (%s)", mac, name, u.After, sc),
+		Undo:  u,
+		Apply: func() error { return e.apply(s.Target) },
 	})
 }
 
-// DetachInterface is `virsh detach-interface NAME --mac MAC [--live]
-// [--config]`. Rollback plugs the same device (MAC, model, PCI address)
-// back and restores the persistent XML.
+// DetachInterface is DetachNIC for the NIC with mac.
 func DetachInterface(s *tx.Session, name, mac string, sc Scope) error {
-	mac, err := NormalizeMAC(mac)
+	return DetachNIC(s, name, NICRef{MAC: mac}, sc)
+}
+
+// DetachNIC is `virsh detach-interface NAME --mac MAC [--live]
+// [--config]`, for the one NIC ref names: the persistent XML loses that
+// <interface> element and nothing else. Rollback plugs the same device
+// (MAC, model, PCI address) back and restores the persistent XML.
+func DetachNIC(s *tx.Session, name string, ref NICRef, sc Scope) error {
+	ref, err := ref.normalize()
 	if err != nil {
 		return err
 	}
@@ -98,68 +103,35 @@ func DetachInterface(s *tx.Session, name, mac string, sc Scope) error {
 		return err
 	}
 	defer d.Free()
-	if sc, err = sc.resolve(name, statusOf(d)); err != nil {
+	st := statusOf(d)
+	if sc, err = sc.resolve(name, st); err != nil {
 		return err
 	}
-	var config, live string
-	var prev Source
-	if sc.Config {
-		def, err := configDef(d)
-		if err != nil {
-			return err
-		}
-		n := FindNIC(def, mac)
-		if n == nil {
-			return noNIC(name, mac, "persistent config")
-		}
-		prev = Source{Type: NICType(n), Source: NICSource(n)}
-		removeNIC(def, mac)
-		if config, err = def.Marshal(); err != nil {
-			return err
-		}
-	}
-	if sc.Live {
-		def, err := liveDef(d)
-		if err != nil {
-			return err
-		}
-		n := FindNIC(def, mac)
-		if n == nil {
-			return noNIC(name, mac, "running guest")
-		}
-		prev = Source{Type: NICType(n), Source: NICSource(n)}
-		if live, err = deviceXML(*n); err != nil {
-			return err
-		}
-	}
-	u, err := captureNIC(d, name, mac, sc)
+	t, err := locateNIC(d, name, ref, sc)
 	if err != nil {
 		return err
 	}
-	return s.Apply(tx.Change{
-		Kind: "domain.nic", Obj: "domain:" + name + ":nic:" + mac,
-		Desc: fmt.Sprintf("detach NIC %s (%s) from %s (%s)", mac, prev, name, sc),
-		Undo: u,
-		Apply: func() error {
-			return applyNIC(s.Target, name, live, config, func(d *libvirt.Domain, x string) error {
-				return detachLive(d, mac, x)
-			})
-		},
-	})
-}
-
-func removeNIC(def *libvirtxml.Domain, mac string) {
-	out := def.Devices.Interfaces[:0]
-	for _, n := range def.Devices.Interfaces {
-		if n.MAC == nil || !sameMAC(n.MAC.Address, mac) {
-			out = append(out, n)
-		}
+	u, err := t.undo(name, sc)
+	if err != nil {
+		return err
 	}
-	def.Devices.Interfaces = out
-}
-
-func sameMAC(a, b string) bool {
-	x, err1 := NormalizeMAC(a)
-	y, err2 := NormalizeMAC(b)
-	return err1 == nil && err2 == nil && x == y
+	e := &nicEdit{name: name, what: "detaching NIC " + t.mac, before: t.cfg, bi: t.cfgAt, live: u.Live,
+		liveOp: func(d *libvirt.Domain, x string) error { return detachLive(d, u, x) }}
+	if t.cfg != nil {
+		e.config = t.cfg.removeNIC(t.cfgAt)
+		e.after = func(now *domText) (int, error) {
+			if len(now.defs) != len(t.cfg.defs)-1 {
+				return -1, fmt.Errorf("it has %d NICs, want %d", len(now.defs), len(t.cfg.defs)-1)
+			}
+			return -1, nil
+		}
+	} else if e.before, err = persistentText(d, st); err != nil {
+		return err
+	}
+	return s.Apply(tx.Change{
+		Kind: "domain.nic", Obj: "domain:" + name + ":nic:" + t.mac,
+		Desc:  fmt.Sprintf("detach NIC %s (%s) from %s (%s)", t.mac, t.prev, name, sc),
+		Undo:  u,
+		Apply: func() error { return e.apply(s.Target) },
+	})
 }

@@ -28,6 +28,8 @@ type activeUndo struct {
 func init() {
 	tx.RegisterFunc("domain.define", restoreDefinition, nil)
 	tx.RegisterFunc("domain.active", restoreActive, nil)
+	// A definition is libvirt's persistent config; a running guest is not.
+	tx.MarkOutlivesBoot("domain.define")
 }
 
 // Define is `virsh define FILE`: defines a guest, or redefines one of the

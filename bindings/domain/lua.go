@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -14,7 +15,7 @@ import (
 var Columns = []string{"name", "state", "autostart"}
 
 // NICColumns is the order of `print(dom:interfaces())`, like `virsh domiflist`.
-var NICColumns = []string{"dev", "type", "source", "model", "mac", "pci", "ip"}
+var NICColumns = []string{"dev", "type", "source", "model", "mac", "pci", "alias", "ip"}
 
 // typeName is the metatable of domain objects (and of domain.list() rows,
 // so `for _, d in ipairs(domain.list()) do d:interfaces() end` works).
@@ -116,8 +117,8 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(conv.ToLua(L, in))
 					return 1
 				}},
-				{Name: "interfaces", Returns: "{ {dev=, type=, source=, model=, mac=, pci=, ip=} }",
-					Doc: "`virsh domiflist` (live while running) with each NIC's PCI address and its DHCP-leased IPv4 (by MAC).", Fn: func(L *lua.LState) int {
+				{Name: "interfaces", Returns: "{ {dev=, type=, source=, model=, mac=, pci=, alias=, ip=} }",
+					Doc: "`virsh domiflist` (live while running) with each NIC's PCI address, alias and its DHCP-leased IPv4 (by MAC).", Fn: func(L *lua.LState) int {
 						name := self(L)
 						nics, err := Interfaces(s.Target, name)
 						if err != nil {
@@ -126,19 +127,22 @@ func Module(s *tx.Session) engine.Module {
 						L.Push(engine.Records(L, nics, NICColumns))
 						return 1
 					}},
-				{Name: "set_interface", Args: "mac, {type=network|bridge, source=, model=}, [{live=bool, config=bool}]",
-					Doc: "Re-points the NIC with that MAC (update-device --live and/or define --config; default: live if running, config if persistent), keeping MAC, model, PCI address and the rest. Refuses a bridge missing on the host.", Fn: func(L *lua.LState) int {
-						name, mac := self(L), L.CheckString(2)
-						src, err := sourceAt(L, 3, false)
-						sc, err2 := scopeAt(L, 4)
-						if err == nil {
-							err = err2
+				{Name: "set_interface", Args: "mac or {alias=} or {pci=}, {type=network|bridge, source=, model=}, [{live=bool, config=bool}]",
+					Doc: "Re-points the NIC with that MAC (or alias, or guest PCI address, where two NICs share a MAC) (update-device --live and/or its element in the persistent XML --config; default: live if running, config if persistent), keeping MAC, model, PCI address and the rest; the persistent XML must change in that NIC only. Refuses a bridge missing on the host.", Fn: func(L *lua.LState) int {
+						name := self(L)
+						ref, err := refAt(L, 2)
+						src, err2 := sourceAt(L, 3, false)
+						sc, err3 := scopeAt(L, 4)
+						for _, e := range []error{err2, err3} {
+							if err == nil {
+								err = e
+							}
 						}
 						if err == nil {
-							err = SetInterface(s, name, mac, src, sc)
+							err = SetNIC(s, name, ref, src, sc)
 						}
 						if err != nil {
-							return engine.Raise(L, "domain:set_interface", name+" "+mac, err)
+							return engine.Raise(L, "domain:set_interface", name+" "+refName(ref), err)
 						}
 						return 0
 					}},
@@ -160,15 +164,19 @@ func Module(s *tx.Session) engine.Module {
 						L.Push(lua.LString(mac))
 						return 1
 					}},
-				{Name: "detach_interface", Args: "mac, [{live=bool, config=bool}]",
-					Doc: "`virsh detach-interface --mac`: unplugs the NIC; rollback plugs the same device back.", Fn: func(L *lua.LState) int {
-						name, mac := self(L), L.CheckString(2)
-						sc, err := scopeAt(L, 3)
+				{Name: "detach_interface", Args: "mac or {alias=} or {pci=}, [{live=bool, config=bool}]",
+					Doc: "`virsh detach-interface --mac`: unplugs the NIC (by MAC, or alias, or guest PCI address); rollback plugs the same device back.", Fn: func(L *lua.LState) int {
+						name := self(L)
+						ref, err := refAt(L, 2)
+						sc, err2 := scopeAt(L, 3)
 						if err == nil {
-							err = DetachInterface(s, name, mac, sc)
+							err = err2
+						}
+						if err == nil {
+							err = DetachNIC(s, name, ref, sc)
 						}
 						if err != nil {
-							return engine.Raise(L, "domain:detach_interface", name+" "+mac, err)
+							return engine.Raise(L, "domain:detach_interface", name+" "+refName(ref), err)
 						}
 						return 0
 					}},
@@ -249,6 +257,40 @@ func sourceAt(L *lua.LState, n int, withMAC bool) (Source, error) {
 		return src, engine.Invalid("%v", err)
 	}
 	return src, nil
+}
+
+// refAt reads which NIC a method is about: a MAC string, or a table
+// {mac=, alias=, pci=} (any of them; all given must match).
+func refAt(L *lua.LState, n int) (NICRef, error) {
+	switch v := L.Get(n).(type) {
+	case lua.LString:
+		return NICRef{MAC: string(v)}, nil
+	case *lua.LTable:
+		o := conv.OptsAt(L, n)
+		r := NICRef{MAC: o.String("mac", ""), Alias: o.String("alias", ""), PCI: o.String("pci", "")}
+		if err := o.Err(); err != nil {
+			return r, engine.Invalid("%v", err)
+		}
+		if r == (NICRef{}) {
+			return r, engine.Invalid("argument %d: want a MAC, {alias=} or {pci=}", n)
+		}
+		return r, nil
+	}
+	return NICRef{}, engine.Invalid("argument %d: want a MAC, {alias=} or {pci=}, got %s", n, L.Get(n).Type())
+}
+
+// refName names a NIC in an error's object: its MAC, or alias=... / pci=...
+func refName(r NICRef) string {
+	if r.Alias == "" && r.PCI == "" {
+		return r.MAC
+	}
+	var parts []string
+	for _, kv := range [][2]string{{"mac", r.MAC}, {"alias", r.Alias}, {"pci", r.PCI}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 func macOpt(L *lua.LState, n int) string {

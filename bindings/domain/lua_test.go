@@ -51,3 +51,47 @@ assert(#network.list() == 2)
 		t.Fatal(err)
 	}
 }
+
+// TestLuaNICSelectors: where two NICs share a MAC, set_interface and
+// detach_interface take {alias=} or {pci=}, and :interfaces() shows both.
+func TestLuaNICSelectors(t *testing.T) {
+	s := testDriver(t)
+	addBridge(t, s.Target, "br0")
+	defineFixture(t, s, "teaming.xml")
+	var out strings.Builder
+	e := engine.New(&out, Module(s))
+	defer e.Close()
+	script := `
+local d = domain.get("team")
+local nics = d:interfaces()
+assert(#nics == 3 and nics[2].alias == "ua-net1" and nics[2].pci == "0000:00:04.0" and nics[1].mac == nics[2].mac)
+local ok, err = pcall(function() d:set_interface(nics[1].mac, { type = "bridge", source = "br0" }) end)
+assert(not ok and err.kind == "invalid" and err.object == "team 52:54:00:a8:b2:01", tostring(err))
+assert(err.message == "team has 2 NICs with MAC 52:54:00:a8:b2:01: alias ua-net0 (network default), alias ua-net1 (hostdev); choose with {alias=} or {pci=}", err.message)
+ok, err = pcall(function() d:detach_interface(nics[1].mac) end)
+assert(not ok and err.kind == "invalid", tostring(err))
+d:set_interface({ alias = "ua-net1" }, { type = "bridge", source = "br0" }, { config = true })
+nics = d:interfaces()
+assert(nics[1].source == "default" and nics[2].type == "bridge" and nics[2].source == "br0", nics[2].type)
+d:detach_interface({ pci = "0000:00:05.0" })
+assert(#d:interfaces() == 2)
+ok, err = pcall(function() d:detach_interface({ alias = "ua-nope" }) end)
+assert(not ok and err.kind == "not_found" and err.object == "team alias=ua-nope", tostring(err))
+ok, err = pcall(function() d:set_interface({ slot = 3 }, { type = "bridge", source = "br0" }) end)
+assert(not ok and err.kind == "invalid" and tostring(err):find("unknown option slot"), tostring(err))
+ok, err = pcall(function() d:set_interface({}, { type = "bridge", source = "br0" }) end)
+assert(not ok and err.kind == "invalid", tostring(err))
+ok, err = pcall(function() d:detach_interface(true) end)
+assert(not ok and err.kind == "invalid", tostring(err))
+print(d:interfaces())
+`
+	if err := e.DoString(context.Background(), script, "lua-test"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "alias") || !strings.Contains(out.String(), "ua-net0") {
+		t.Errorf("printed interfaces lack aliases:\n%s", out.String())
+	}
+	if err := s.Rollback().Err(); err != nil {
+		t.Fatal(err)
+	}
+}

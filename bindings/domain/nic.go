@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"strings"
 
 	"libvirt.org/go/libvirt"
@@ -18,8 +17,9 @@ type NIC struct {
 	Source string `json:"source"`
 	Model  string `json:"model"`
 	MAC    string `json:"mac"`
-	PCI    string `json:"pci,omitempty"` // 0000:00:03.0
-	IP     string `json:"ip,omitempty"`  // from DHCP leases, by MAC
+	PCI    string `json:"pci,omitempty"`   // 0000:00:03.0
+	Alias  string `json:"alias,omitempty"` // net0 (while running), or a user alias ua-...
+	IP     string `json:"ip,omitempty"`    // from DHCP leases, by MAC
 }
 
 // Interfaces is `virsh domiflist NAME` (live when the guest runs) plus
@@ -48,9 +48,7 @@ func Interfaces(tg *target.Target, name string) ([]NIC, error) {
 		if n.MAC != nil {
 			nic.MAC = strings.ToLower(n.MAC.Address)
 		}
-		if a := n.Address; a != nil && a.PCI != nil && a.PCI.Slot != nil {
-			nic.PCI = fmt.Sprintf("%04x:%02x:%02x.%x", val(a.PCI.Domain), val(a.PCI.Bus), *a.PCI.Slot, val(a.PCI.Function))
-		}
+		nic.PCI, nic.Alias = pciOf(n), aliasOf(n)
 		nic.IP = strings.Join(ips[nic.MAC], ",")
 		out = append(out, nic)
 	}

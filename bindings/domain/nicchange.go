@@ -9,6 +9,7 @@ import (
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/bindings/virtnet"
+	"rewire/lua/engine"
 )
 
 // Scope says where a NIC change applies: the running guest (live), its
@@ -44,12 +45,16 @@ func (sc Scope) String() string {
 }
 
 // nicUndo is the prior state of one NIC of one guest: its persistent
-// domain XML (when config was touched) and its live device XML (when live
-// was touched; "" = the NIC was not plugged in). After is the NIC's
-// type/source the change left, for drift ("" type = removed).
+// domain XML (when config was touched; with secrets) and its live device
+// XML (when live was touched; "" = the NIC was not plugged in). The NIC is
+// known by its MAC, and by its PCI address and alias where another NIC
+// has the same MAC. After is the NIC's type/source the change left, for
+// drift ("" type = removed).
 type nicUndo struct {
 	Domain      string `json:"domain"`
 	MAC         string `json:"mac"`
+	PCI         string `json:"pci,omitempty"`
+	Alias       string `json:"alias,omitempty"`
 	Config      string `json:"config,omitempty"`
 	LiveTouched bool   `json:"live_touched,omitempty"`
 	Live        string `json:"live,omitempty"`
@@ -58,6 +63,7 @@ type nicUndo struct {
 
 func init() {
 	tx.RegisterFunc("domain.nic", restoreNIC, driftNIC)
+	tx.MarkOutlivesBoot("domain.nic") // its persistent half outlives a boot
 }
 
 // restoreNIC brings the NIC back to u: the live device re-plugged,
@@ -73,7 +79,7 @@ func restoreNIC(tg *target.Target, u nicUndo) error {
 	}
 	defer d.Free()
 	if u.LiveTouched && statusOf(d).active {
-		if err := setLiveNIC(d, u.MAC, u.Live); err != nil {
+		if err := setLiveNIC(d, u, u.Live); err != nil {
 			return fmt.Errorf("domain %s NIC %s live: %w", u.Domain, u.MAC, err)
 		}
 	}
@@ -91,14 +97,29 @@ func restoreNIC(tg *target.Target, u nicUndo) error {
 	return nil
 }
 
-// setLiveNIC makes the running guest's NIC with mac be want (device XML,
+// find is the NIC u is about in def (nil: there is none).
+func (u nicUndo) find(def *libvirtxml.Domain, where string) (*libvirtxml.DomainInterface, error) {
+	i, err := identify(u.Domain, def.Devices.Interfaces, u.MAC, u.PCI, u.Alias, where)
+	if err != nil && engine.KindOf(err) == engine.KindNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &def.Devices.Interfaces[i], nil
+}
+
+// setLiveNIC makes the running guest's NIC of u be want (device XML,
 // "" = absent): update-device, attach-device or detach-device.
-func setLiveNIC(d *libvirt.Domain, mac, want string) error {
+func setLiveNIC(d *libvirt.Domain, u nicUndo, want string) error {
 	def, err := liveDef(d)
 	if err != nil {
 		return err
 	}
-	cur := FindNIC(def, mac)
+	cur, err := u.find(def, "running guest")
+	if err != nil {
+		return err
+	}
 	switch {
 	case want == "" && cur == nil:
 		return nil
@@ -107,7 +128,7 @@ func setLiveNIC(d *libvirt.Domain, mac, want string) error {
 		if err != nil {
 			return err
 		}
-		return detachLive(d, mac, x)
+		return detachLive(d, u, x)
 	case cur == nil:
 		return virtnet.Err(d.AttachDeviceFlags(want, libvirt.DOMAIN_DEVICE_MODIFY_LIVE))
 	}
@@ -129,7 +150,10 @@ func driftNIC(tg *target.Target, u nicUndo) error {
 	}
 	defer d.Free()
 	check := func(where string, def *libvirtxml.Domain) error {
-		n := FindNIC(def, u.MAC)
+		n, err := u.find(def, where)
+		if err != nil {
+			return err
+		}
 		got := Source{}
 		if n != nil {
 			got = Source{Type: NICType(n), Source: NICSource(n)}
@@ -158,35 +182,11 @@ func driftNIC(tg *target.Target, u nicUndo) error {
 	return nil
 }
 
-// captureNIC reads what a NIC change needs to undo itself, for scope sc.
-func captureNIC(d *libvirt.Domain, name, mac string, sc Scope) (nicUndo, error) {
-	u := nicUndo{Domain: name, MAC: mac, LiveTouched: sc.Live}
-	if sc.Config {
-		x, err := d.GetXMLDesc(libvirt.DOMAIN_XML_INACTIVE | libvirt.DOMAIN_XML_SECURE)
-		if err != nil {
-			return u, virtnet.Err(err)
-		}
-		u.Config = x
-	}
-	if sc.Live {
-		def, err := liveDef(d)
-		if err != nil {
-			return u, err
-		}
-		if n := FindNIC(def, mac); n != nil {
-			if u.Live, err = deviceXML(*n); err != nil {
-				return u, err
-			}
-		}
-	}
-	return u, nil
-}
-
 // detachLive unplugs a NIC from the running guest. libvirt only asks the
 // guest to release a PCI device and returns after a few seconds even if
 // it has not (a guest without an OS never does), so the result is checked:
 // a NIC still plugged in is an error, not a silent success.
-func detachLive(d *libvirt.Domain, mac, dev string) error {
+func detachLive(d *libvirt.Domain, u nicUndo, dev string) error {
 	if err := d.DetachDeviceFlags(dev, libvirt.DOMAIN_DEVICE_MODIFY_LIVE); err != nil {
 		return virtnet.Err(err)
 	}
@@ -194,8 +194,12 @@ func detachLive(d *libvirt.Domain, mac, dev string) error {
 	if err != nil {
 		return err
 	}
-	if FindNIC(def, mac) != nil {
-		return fmt.Errorf("the guest has not released NIC %s (a PCI unplug needs the guest OS to acknowledge it); libvirt will remove it when it does", mac)
+	n, err := u.find(def, "running guest")
+	if err != nil {
+		return err
+	}
+	if n != nil {
+		return fmt.Errorf("the guest has not released NIC %s (a PCI unplug needs the guest OS to acknowledge it); libvirt will remove it when it does", u.MAC)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"encoding/xml"
 	"fmt"
 	"net"
 	"strings"
@@ -135,19 +136,37 @@ func Repoint(n *libvirtxml.DomainInterface, src Source) {
 	}
 }
 
-// RepointXML rewrites a whole domain XML so that the NIC with mac is
-// plugged into src, leaving everything else as it was.
-func RepointXML(domXML, mac string, src Source) (string, error) {
-	var def libvirtxml.Domain
-	if err := def.Unmarshal(domXML); err != nil {
-		return "", engine.Invalid("malformed domain XML: %v", err)
+// RepointXML is domXML with the NIC ref names plugged into src: only
+// that <interface> element's text is edited, every other byte stays.
+// A ref with a MAC finds the NIC as a journal records it (PCI address and
+// alias tell NICs sharing the MAC apart); otherwise ref must match.
+func RepointXML(domXML string, ref NICRef, src Source) (string, error) {
+	ref, err := ref.normalize()
+	if err != nil {
+		return "", err
 	}
-	n := FindNIC(&def, mac)
-	if n == nil {
-		return "", engine.NotFound("no NIC with MAC %s on domain %s", mac, def.Name)
+	dt, err := parseDomText(domXML)
+	if err != nil {
+		return "", err
 	}
-	Repoint(n, src)
-	return def.Marshal()
+	var head struct {
+		Name string `xml:"name"`
+	}
+	xml.Unmarshal([]byte(domXML), &head)
+	var i int
+	if ref.MAC != "" {
+		i, err = identify(head.Name, dt.defs, ref.MAC, ref.PCI, ref.Alias, "XML")
+	} else {
+		i, err = pick(head.Name, dt.defs, ref, "XML")
+	}
+	if err != nil {
+		return "", err
+	}
+	elem, err := repointText(dt.nicText(i), src)
+	if err != nil {
+		return "", err
+	}
+	return dt.replaceNIC(i, elem), nil
 }
 
 // deviceXML marshals one interface for update/attach/detach-device. The

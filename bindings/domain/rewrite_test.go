@@ -29,7 +29,7 @@ func TestRepointChangesOnlyThatNIC(t *testing.T) {
 		}
 		for i, n := range orig.Devices.Interfaces {
 			nics++
-			out, err := RepointXML(string(raw), n.MAC.Address, Source{Type: "bridge", Source: "br0"})
+			out, err := RepointXML(string(raw), NICRef{MAC: n.MAC.Address}, Source{Type: "bridge", Source: "br0"})
 			if err != nil {
 				t.Fatalf("%s NIC %s: %v", f, n.MAC.Address, err)
 			}
@@ -62,11 +62,11 @@ func TestRepointXMLBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := RepointXML(string(raw), "52:54:00:99:99:99", Source{Type: "bridge", Source: "br0"}); err == nil ||
-		err.Error() != "no NIC with MAC 52:54:00:99:99:99 on domain vm1" {
+	if _, err := RepointXML(string(raw), NICRef{MAC: "52:54:00:99:99:99"}, Source{Type: "bridge", Source: "br0"}); err == nil ||
+		err.Error() != "domain vm1 has no NIC with MAC 52:54:00:99:99:99 (in its XML)" {
 		t.Errorf("unknown MAC: %v", err)
 	}
-	if _, err := RepointXML("<domain><name>x", "52:54:00:00:01:01", Source{Type: "bridge", Source: "br0"}); err == nil {
+	if _, err := RepointXML("<domain><name>x", NICRef{MAC: "52:54:00:00:01:01"}, Source{Type: "bridge", Source: "br0"}); err == nil {
 		t.Error("malformed XML accepted")
 	}
 	for _, s := range []Source{{}, {Type: "direct", Source: "eth0"}, {Type: "bridge"}} {

@@ -12,13 +12,20 @@ import (
 	"rewire/lua/engine"
 )
 
-// SetInterface is the S2 re-point: `virsh update-device NAME nic.xml
-// --live` and/or `virsh define` of the edited XML (--config). The NIC with
-// mac keeps its MAC, model, PCI address and every other element; only its
-// type and source change. Rollback restores the old live device and the
-// old persistent XML.
+// SetInterface is SetNIC for the NIC with mac.
 func SetInterface(s *tx.Session, name, mac string, src Source, sc Scope) error {
-	mac, err := NormalizeMAC(mac)
+	return SetNIC(s, name, NICRef{MAC: mac}, src, sc)
+}
+
+// SetNIC is the S2 re-point: `virsh update-device NAME nic.xml --live`
+// and/or, for --config, the persistent XML with only that NIC's element
+// edited, defined again. The NIC keeps its MAC, model, PCI address and
+// every other element; only its type and source change. Afterwards the
+// persistent XML must differ from before in that NIC only, or the change
+// is undone. Rollback restores the old live device and the exact old
+// persistent XML.
+func SetNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) error {
+	ref, err := ref.normalize()
 	if err != nil {
 		return err
 	}
@@ -30,71 +37,56 @@ func SetInterface(s *tx.Session, name, mac string, src Source, sc Scope) error {
 		return err
 	}
 	defer d.Free()
-	if sc, err = sc.resolve(name, statusOf(d)); err != nil {
+	st := statusOf(d)
+	if sc, err = sc.resolve(name, st); err != nil {
 		return err
 	}
 	if err := checkSource(s, src, sc); err != nil {
 		return err
 	}
-	newConfig, newLive, prev, err := repointed(d, name, mac, src, sc)
+	t, err := locateNIC(d, name, ref, sc)
 	if err != nil {
 		return err
 	}
-	u, err := captureNIC(d, name, mac, sc)
+	e := &nicEdit{name: name, what: "re-pointing NIC " + t.mac, before: t.cfg, bi: t.cfgAt,
+		liveOp: func(d *libvirt.Domain, x string) error {
+			return d.UpdateDeviceFlags(x, libvirt.DOMAIN_DEVICE_MODIFY_LIVE)
+		}}
+	if t.cfg != nil {
+		elem, err := repointText(t.cfg.nicText(t.cfgAt), src)
+		if err != nil {
+			return err
+		}
+		e.config = t.cfg.replaceNIC(t.cfgAt, elem)
+		e.after = func(now *domText) (int, error) {
+			if len(now.defs) != len(t.cfg.defs) {
+				return -1, fmt.Errorf("it has %d NICs, had %d", len(now.defs), len(t.cfg.defs))
+			}
+			n := &now.defs[t.cfgAt]
+			if got := sourceOf(n); macOf(n) != t.mac || got.Type != src.Type || got.Source != src.Source {
+				return -1, fmt.Errorf("its NIC #%d is %s %s, want %s %s", t.cfgAt+1, macOf(n), got, t.mac, src)
+			}
+			return t.cfgAt, nil
+		}
+	} else if e.before, err = persistentText(d, st); err != nil {
+		return err
+	}
+	if t.live != nil {
+		if e.live, err = repointText(t.liveText, src); err != nil {
+			return err
+		}
+	}
+	u, err := t.undo(name, sc)
 	if err != nil {
 		return err
 	}
 	u.After = Source{Type: src.Type, Source: src.Source}
 	return s.Apply(tx.Change{
-		Kind: "domain.nic", Obj: "domain:" + name + ":nic:" + mac,
-		Desc: fmt.Sprintf("%s NIC %s: %s -> %s (%s)", name, mac, prev, u.After, sc),
-		Undo: u,
-		Apply: func() error {
-			return applyNIC(s.Target, name, newLive, newConfig, func(d *libvirt.Domain, x string) error {
-				return d.UpdateDeviceFlags(x, libvirt.DOMAIN_DEVICE_MODIFY_LIVE)
-			})
-		},
+		Kind: "domain.nic", Obj: "domain:" + name + ":nic:" + t.mac,
+		Desc:  fmt.Sprintf("%s NIC %s: %s -> %s (%s)", name, t.mac, t.prev, u.After, sc),
+		Undo:  u,
+		Apply: func() error { return e.apply(s.Target) },
 	})
-}
-
-// repointed computes the new persistent XML and the new live device XML
-// ("" where the scope leaves them alone) and names the NIC's old source.
-func repointed(d *libvirt.Domain, name, mac string, src Source, sc Scope) (config, live string, prev Source, err error) {
-	if sc.Config {
-		def, err := configDef(d)
-		if err != nil {
-			return "", "", prev, err
-		}
-		n := FindNIC(def, mac)
-		if n == nil {
-			return "", "", prev, noNIC(name, mac, "persistent config")
-		}
-		prev = Source{Type: NICType(n), Source: NICSource(n)}
-		Repoint(n, src)
-		if config, err = def.Marshal(); err != nil {
-			return "", "", prev, err
-		}
-	}
-	if sc.Live {
-		def, err := liveDef(d)
-		if err != nil {
-			return "", "", prev, err
-		}
-		n := FindNIC(def, mac)
-		if n == nil {
-			return "", "", prev, noNIC(name, mac, "running guest")
-		}
-		prev = Source{Type: NICType(n), Source: NICSource(n)}
-		Repoint(n, src)
-		if live, err = deviceXML(*n); err != nil {
-			return "", "", prev, err
-		}
-	}
-	return config, live, prev, nil
-}
-
-func noNIC(name, mac, where string) error {
-	return engine.NotFound("domain %s has no NIC with MAC %s (in its %s)", name, mac, where)
 }
 
 // checkSource refuses a NIC source that does not exist at this point of
@@ -128,39 +120,6 @@ func checkSource(s *tx.Session, src Source, sc Scope) error {
 		}
 	}
 	return nil
-}
-
-// applyNIC applies a NIC change: the live device through live (update,
-// attach or detach), then the new persistent XML through define.
-func applyNIC(tg *target.Target, name, live, config string, liveOp func(*libvirt.Domain, string) error) error {
-	d, err := Lookup(tg, name)
-	if err != nil {
-		return err
-	}
-	defer d.Free()
-	if live != "" {
-		if err := liveOp(d, live); err != nil {
-			return virtnet.Err(err)
-		}
-	}
-	if config != "" {
-		if err := define(tg, config); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func define(tg *target.Target, xml string) error {
-	c, err := virtnet.Connect(tg)
-	if err != nil {
-		return err
-	}
-	d, err := c.DomainDefineXML(xml)
-	if err != nil {
-		return virtnet.Err(err)
-	}
-	return d.Free()
 }
 
 // hasNIC reports whether a parsed domain has an interface with mac.

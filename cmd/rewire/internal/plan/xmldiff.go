@@ -14,6 +14,8 @@ import (
 // and the source the NIC is re-pointed to.
 type nicChange struct {
 	MAC    string        `json:"mac"`
+	PCI    string        `json:"pci"`
+	Alias  string        `json:"alias"`
 	Config string        `json:"config"`
 	Live   string        `json:"live"`
 	After  domain.Source `json:"after"`
@@ -31,7 +33,7 @@ func xmlDiff(st *tx.Step) string {
 		return ""
 	}
 	if c.Config != "" {
-		after, err := domain.RepointXML(c.Config, c.MAC, c.After)
+		after, err := domain.RepointXML(c.Config, domain.NICRef{MAC: c.MAC, PCI: c.PCI, Alias: c.Alias}, c.After)
 		if err != nil {
 			return ""
 		}
