@@ -107,17 +107,19 @@ apt=(apt-get -q
 	-o Dir::State::Lists="$tmp/lists"
 	-o Dir::Cache="$tmp/cache"
 	-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=)
-"${apt[@]}" update >"$tmp/update.log" 2>&1 || {
-	cat "$tmp/update.log" >&2
-	die "apt-get update of the deb-src sources failed"
-}
+# A source without a deb-src twin (some third-party repositories) fails
+# its part of the update; what matters is whether the source is found.
+"${apt[@]}" update >"$tmp/update.log" 2>&1 || true
 (cd "$tmp/src" && "${apt[@]}" source --download-only "$pkg=$ver") >"$tmp/source.log" 2>&1 || {
-	cat "$tmp/source.log" >&2
+	cat "$tmp/update.log" "$tmp/source.log" >&2
 	die "apt-get source $pkg=$ver failed"
 }
 
-orig=$(ls "$tmp"/src/"${pkg}"_*.orig.tar.* 2>/dev/null | head -n1)
-[ -n "$orig" ] || die "no ${pkg}_*.orig.tar.* among $(ls "$tmp/src")"
+orig=
+for f in "$tmp/src/${pkg}"_*.orig.tar.*; do
+	case $f in *.asc) ;; *) [ -f "$f" ] && orig=$f ;; esac
+done
+[ -n "$orig" ] || die "no ${pkg}_*.orig.tar.* among: $(ls "$tmp/src")"
 
 mkdir -p "$dest.part"
 pats=()
