@@ -10,8 +10,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"rewire/bindings/bond"
-	"rewire/bindings/files"
-	"rewire/bindings/netstack"
+	"rewire/bindings/modules"
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
@@ -49,7 +48,7 @@ func bridgedHost(t *testing.T) *tx.Session {
 }
 
 func luaIn(s *tx.Session, grant engine.Caps, src string) *engine.Error {
-	e := engine.New(nil, append(netstack.Modules(s), files.Module(s))...)
+	e := engine.New(nil, modules.Kernel(s)...)
 	defer e.Close()
 	e.Grant(grant)
 	return e.DoString(context.Background(), src, "t.lua")
@@ -182,7 +181,7 @@ func TestIfcfgPersistsBondThenBridge(t *testing.T) {
 // makes for S3's bond and slave: key order and quoting.
 func TestIfcfgRendersBondAndSlave(t *testing.T) {
 	s := bridgedHost(t)
-	e := engine.New(nil, append(netstack.Modules(s), files.Module(s))...)
+	e := engine.New(nil, modules.Kernel(s)...)
 	defer e.Close()
 	e.Grant(filesCap)
 	var out strings.Builder

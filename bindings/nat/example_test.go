@@ -18,8 +18,8 @@ import (
 	"github.com/vishvananda/netns"
 
 	"rewire/bindings/dnsmasq"
+	"rewire/bindings/modules"
 	"rewire/bindings/nat"
-	"rewire/bindings/netstack"
 	"rewire/bindings/target"
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
@@ -93,7 +93,7 @@ func (w *world) session() *tx.Session {
 func (w *world) run(t *testing.T, s *tx.Session) (*tx.Result, string) {
 	t.Helper()
 	var out bytes.Buffer
-	mods := append(netstack.Modules(s), nat.Module(s), dnsmasq.Module(s))
+	mods := modules.Kernel(s)
 	e := engine.New(&out, mods...)
 	defer e.Close()
 	return tx.RunScript(context.Background(), s, e, tx.RunOptions{File: example, Args: []string{"eth0", "virbr1"}}), out.String()

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"rewire/bindings/modules"
 	"rewire/cmd/rewire/internal/bench"
 )
 
@@ -45,7 +46,7 @@ func runBench(args []string) int {
 	if *only != "" {
 		groups = strings.Split(*only, ",")
 	}
-	page, err := bench.Run(bench.Config{Self: self, Modules: allModules, Examples: *examples, Reps: *reps, NICs: counts, Only: groups, Log: os.Stderr})
+	page, err := bench.Run(bench.Config{Self: self, Modules: modules.All, Examples: *examples, Reps: *reps, NICs: counts, Only: groups, Log: os.Stderr})
 	if err != nil {
 		return fail("bench: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 
+	"rewire/bindings/modules"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
@@ -21,7 +22,7 @@ func runDoc(args []string) int {
 	if err != nil {
 		return 2
 	}
-	mods := append([]engine.Module{engine.Builtins}, allModules(&tx.Session{Target: target.Host()})...)
+	mods := append([]engine.Module{engine.Builtins}, modules.All(&tx.Session{Target: target.Host()})...)
 	if *luals {
 		fmt.Print(repl.LuaLS(mods))
 		return 0

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"rewire/bindings/modules"
 	"rewire/bindings/tx"
 	"rewire/cmd/rewire/internal/plan"
 	"rewire/lua/engine"
@@ -44,7 +45,7 @@ func dryRun(tf targetFlags, o tx.RunOptions, grant engine.Caps, confirm time.Dur
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	p, err := plan.Make(ctx, tg, plan.Options{File: o.File, Chunk: o.Chunk, Args: o.Args,
-		Modules: allModules, Out: os.Stderr, Confirm: confirm, NoGuard: noGuard,
+		Modules: modules.All, Out: os.Stderr, Confirm: confirm, NoGuard: noGuard,
 		Prepare: func(e *engine.Engine) { e.Grant(grant) }})
 	if p == nil {
 		return fail("%v", err)

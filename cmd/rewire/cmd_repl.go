@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"rewire/bindings/modules"
 	"rewire/bindings/tx"
 	"rewire/cmd/rewire/internal/guard"
 	"rewire/lua/engine"
@@ -43,7 +44,7 @@ func runRepl(args []string) int {
 	s.OnUndo = func(r tx.UndoResult) { fmt.Println(r) }
 	self, _ := os.Executable()
 	s.Guardian = guardianFor(self, guard.ModeREPL, *grace)
-	e := engine.New(os.Stdout, allModules(s)...)
+	e := engine.New(os.Stdout, modules.All(s)...)
 	defer e.Close()
 	e.Grant(grant)
 

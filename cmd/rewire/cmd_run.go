@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"rewire/bindings/modules"
 	"rewire/bindings/tx"
 	"rewire/cmd/rewire/internal/guard"
 	"rewire/lua/engine"
@@ -49,7 +50,7 @@ func runRun(args []string) int {
 	s.OnUndo = func(r tx.UndoResult) { fmt.Fprintln(os.Stderr, r) }
 	self, _ := os.Executable()
 	s.Guardian = guardianFor(self, guard.ModeRun, 0)
-	e := engine.New(os.Stdout, allModules(s)...)
+	e := engine.New(os.Stdout, modules.All(s)...)
 	defer e.Close()
 	e.Grant(grant)
 

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"rewire/bindings/netstack"
+	"rewire/bindings/modules"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/cmd/rewire/internal/guard"
@@ -133,7 +133,7 @@ func (s *session) roundTrip(t *testing.T, line string) {
 func (l *sshLab) run(t *testing.T, st *tx.Store, src string, hook func(*tx.Session) error) *tx.Result {
 	t.Helper()
 	s := &tx.Session{Store: st, Target: l.host, Script: "lockout"}
-	e := engine.New(&bytes.Buffer{}, netstack.Modules(s)...)
+	e := engine.New(&bytes.Buffer{}, modules.Kernel(s)...)
 	defer e.Close()
 	return tx.RunScript(context.Background(), s, e, tx.RunOptions{Chunk: src, Commit: hook})
 }

@@ -17,7 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rewire/bindings/bond"
-	"rewire/bindings/netstack"
+	"rewire/bindings/modules"
 	"rewire/bindings/probe"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
@@ -37,9 +37,9 @@ func NeedVM(t testing.TB) {
 }
 
 // Modules are the kernel-only Lua modules plus bond, vlan and probe,
-// each once (netstack may already carry them).
+// each once (the module list may already carry them).
 func Modules(s *tx.Session) []engine.Module {
-	mods := netstack.Modules(s)
+	mods := modules.Kernel(s)
 	have := map[string]bool{}
 	for _, m := range mods {
 		have[m.Name] = true

@@ -16,7 +16,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
-	"rewire/bindings/netstack"
+	"rewire/bindings/modules"
 	"rewire/bindings/target"
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
@@ -115,7 +115,7 @@ func TestMain(m *testing.M) {
 func (h *host) run(t *testing.T, src string, commit func(*tx.Session) error) *tx.Result {
 	t.Helper()
 	s := &tx.Session{Store: h.store, Target: h.tg, Script: "test"}
-	e := engine.New(&bytes.Buffer{}, netstack.Modules(s)...)
+	e := engine.New(&bytes.Buffer{}, modules.Kernel(s)...)
 	defer e.Close()
 	return tx.RunScript(context.Background(), s, e, tx.RunOptions{Chunk: src, Commit: commit})
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"rewire/bindings/domain"
-	"rewire/bindings/netstack"
+	"rewire/bindings/modules"
 	"rewire/bindings/tx"
 	"rewire/bindings/virtnet"
 	"rewire/lua/engine"
@@ -18,7 +18,7 @@ import (
 func runRecipe(t *testing.T, l *Lab, st *tx.Store, file, chunk string, args ...string) *tx.Result {
 	t.Helper()
 	s := &tx.Session{Store: st, Target: l.Target(), Script: file}
-	mods := append(netstack.Modules(s), domain.Module(s), virtnet.Module(s))
+	mods := modules.All(s)
 	var out strings.Builder
 	e := engine.New(&out, mods...)
 	defer e.Close()

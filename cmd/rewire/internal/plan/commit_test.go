@@ -5,8 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"rewire/bindings/nat"
-	"rewire/bindings/netstack"
+	"rewire/bindings/modules"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
 )
@@ -17,7 +16,7 @@ import (
 func TestPlanOfARecipeThatCommitsPartWay(t *testing.T) {
 	host := kvmHost(t)
 	before := netState(t, host)
-	mods := func(s *tx.Session) []engine.Module { return append(netstack.Modules(s), nat.Module(s)) }
+	mods := func(s *tx.Session) []engine.Module { return modules.Kernel(s) }
 	p, err := Make(context.Background(), host, Options{Modules: mods, Chunk: `
 		bridge.create("br5", {stp = false})
 		nat.masquerade("10.5.0.0/24")

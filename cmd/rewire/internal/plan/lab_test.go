@@ -10,24 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"rewire/bindings/dnsmasq"
 	"rewire/bindings/domain"
-	rwexec "rewire/bindings/exec"
-	"rewire/bindings/files"
-	"rewire/bindings/nat"
-	"rewire/bindings/netstack"
+	"rewire/bindings/modules"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/bindings/virtnet"
 	"rewire/cmd/rewire/internal/lab"
 	"rewire/lua/engine"
 )
-
-// modules are the bindings the CLI wires (cmd/rewire/wire*.go).
-func modules(s *tx.Session) []engine.Module {
-	return append(netstack.Modules(s), domain.Module(s), virtnet.Module(s), nat.Module(s), dnsmasq.Module(s),
-		files.Module(s), rwexec.Module(s))
-}
 
 // privateLab is `rewire lab up` with its namespaces bound under a temp
 // dir, so it never meets a lab someone else has up.
@@ -119,7 +109,7 @@ func TestPlanEqualsTheJournalOfTheRun(t *testing.T) {
 		t.Run(ex, func(t *testing.T) {
 			before := labState(t, tg)
 			var printed strings.Builder
-			p, err := Make(ctx, tg, Options{File: file, Args: args[ex], Modules: modules, Out: &printed, Prepare: grant})
+			p, err := Make(ctx, tg, Options{File: file, Args: args[ex], Modules: modules.All, Out: &printed, Prepare: grant})
 			must(t, err)
 			if after := labState(t, tg); after != before {
 				t.Fatalf("the plan changed the lab:\nbefore:\n%s\nafter:\n%s", before, after)
@@ -132,7 +122,7 @@ func TestPlanEqualsTheJournalOfTheRun(t *testing.T) {
 			must(t, err)
 			s := &tx.Session{Store: st, Target: tg, Script: file}
 			s.Args = args[ex]
-			e := engine.New(&printed, modules(s)...)
+			e := engine.New(&printed, modules.All(s)...)
 			defer e.Close()
 			grant(e)
 			res := tx.RunScript(ctx, s, e, tx.RunOptions{File: file, Args: args[ex]})

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"rewire/bindings/netstack"
+	"rewire/bindings/modules"
 	"rewire/bindings/tx"
 	"rewire/bindings/virtnet"
 	"rewire/lua/engine"
@@ -21,7 +21,7 @@ func TestPlanFollowsANetworkItStarts(t *testing.T) {
 	before := netState(t, host)
 	nets, err := virtnet.List(host)
 	must(t, err)
-	mods := func(s *tx.Session) []engine.Module { return append(netstack.Modules(s), virtnet.Module(s)) }
+	mods := func(s *tx.Session) []engine.Module { return append(modules.Kernel(s), virtnet.Module(s)) }
 	p, err := Make(context.Background(), host, Options{Modules: mods, Chunk: `
 		network.define([[<network><name>iso</name><bridge name='virbr9' stp='on' delay='0'/>
 		  <ip address='172.16.9.1' netmask='255.255.255.0'/></network>]])

@@ -1,4 +1,4 @@
-package netstack
+package modules
 
 import (
 	"bytes"
@@ -8,10 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"rewire/bindings/dnsmasq"
-	"rewire/bindings/exec"
-	"rewire/bindings/files"
-	"rewire/bindings/nat"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
 )
@@ -139,10 +135,10 @@ func kindCases(dir string) []kindCase {
 // network module to libvirt's test driver and adds its cases.
 var withLibvirt func(t *testing.T, h *testHost) (func(*tx.Session) engine.Module, []kindCase)
 
-// allModules is every module the CLI wires but domain: the kernel ones,
-// nat, dnsmasq, exec, files, and extra (libvirt networks).
+// allModules is every module the CLI wires but domain and network: the
+// kernel ones, nat, dnsmasq, exec, files, and extra (libvirt networks).
 func allModules(s *tx.Session, extra ...func(*tx.Session) engine.Module) []engine.Module {
-	ms := append(Modules(s), nat.Module(s), dnsmasq.Module(s), exec.Module(s), files.Module(s))
+	ms := Kernel(s)
 	for _, m := range extra {
 		ms = append(ms, m(s))
 	}

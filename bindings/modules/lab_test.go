@@ -1,4 +1,4 @@
-package netstack
+package modules
 
 import (
 	"bytes"
@@ -40,7 +40,7 @@ func (h *testHost) session() *tx.Session {
 func (h *testHost) run(t *testing.T, s *tx.Session, o tx.RunOptions) (*tx.Result, string) {
 	t.Helper()
 	var out bytes.Buffer
-	e := engine.New(&out, Modules(s)...)
+	e := engine.New(&out, Kernel(s)...)
 	defer e.Close()
 	return tx.RunScript(context.Background(), s, e, o), out.String()
 }

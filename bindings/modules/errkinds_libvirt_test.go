@@ -1,6 +1,6 @@
 //go:build cgo
 
-package netstack
+package modules
 
 import (
 	"os"

@@ -1,4 +1,4 @@
-package netstack
+package modules
 
 import (
 	"errors"
