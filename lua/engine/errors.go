@@ -19,6 +19,7 @@ const (
 	KindSystem    = "system" // the kernel, a daemon or a tool said no
 	KindCheck     = "check"  // a check() failed
 	KindCancelled = "cancelled"
+	KindLimit     = "limit"  // the script went past its memory or time limit
 	KindScript    = "script" // a plain Lua error
 )
 
