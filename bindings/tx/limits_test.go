@@ -36,7 +36,9 @@ func TestScriptPastItsLimitRollsBack(t *testing.T) {
 			e := engine.New(io.Discard, link.Module(s))
 			defer e.Close()
 			done := make(chan *tx.Result, 1)
-			go func() { done <- tx.RunScript(context.Background(), s, e, tx.RunOptions{Chunk: c.chunk, Limits: c.limits}) }()
+			go func() {
+				done <- tx.RunScript(context.Background(), s, e, tx.RunOptions{Chunk: c.chunk, Limits: c.limits})
+			}()
 			var res *tx.Result
 			select {
 			case res = <-done:
