@@ -71,8 +71,9 @@ func (e *Engine) Modules() []Module { return e.modules }
 // DoFile runs a script with `arg` set as lua does: arg[0] the script,
 // arg[1..n] its arguments. Ctrl-C reaches it through ctx. A script whose
 // header asks for capabilities the user did not grant is refused before
-// any of it runs; one that is admitted runs with what it declared. So is
-// one asking for a higher memory or time limit than the user set.
+// any of it runs; one that is admitted runs with what it declared. A
+// header asking for a higher memory or time limit than the user set is
+// refused the same way; lower ones bound the script and its checks.
 func (e *Engine) DoFile(ctx context.Context, path string, args []string) *Error {
 	src, err := os.ReadFile(path)
 	if err != nil {
