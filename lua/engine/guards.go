@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"unsafe"
-
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/pm"
 )
@@ -18,6 +16,7 @@ const guardFrom = 1 << 20
 // installGuards wraps those functions in the opened string and table
 // libraries (string methods, ("x"):rep(n), go through the same table).
 func (e *Engine) installGuards() {
+	e.L.GetGlobal("string").(*lua.LTable).RawSetString("gsub", e.L.NewFunction(gsub))
 	wrap := func(lib, name string, need func(L *lua.LState) float64) {
 		t := e.L.GetGlobal(lib).(*lua.LTable)
 		orig := t.RawGetString(name).(*lua.LFunction).GFunction
@@ -39,7 +38,7 @@ func (e *Engine) room(L *lua.LState, need float64) {
 	if s == nil || s.heap == nil || need < guardFrom {
 		return
 	}
-	if need > 1<<62 || s.heap.over(uint64(need)) {
+	if need > 1<<62 || s.heap.wouldPass(uint64(need)) {
 		s.exceed()
 		L.RaiseError("%s", LimitExceeded(s.ctx).Message)
 	}
@@ -52,8 +51,7 @@ func (e *Engine) fits(need float64) bool {
 	if s == nil || s.heap == nil || need < guardFrom {
 		return true
 	}
-	objects, _ := heapNow()
-	return need < 1<<62 && objects+uint64(need) <= s.heap.ceiling.Load()
+	return need < 1<<62 && heapObjects()+uint64(need) <= s.heap.ceiling.Load()
 }
 
 func repNeeds(L *lua.LState) float64 {
@@ -150,7 +148,7 @@ func (e *Engine) gsubNeeds(L *lua.LState) float64 {
 	if e.fits(loose) {
 		return loose
 	}
-	matches, err := pm.Find(L.CheckString(2), unsafe.Slice(unsafe.StringData(s), len(s)), 0, L.OptInt(4, -1))
+	matches, err := pm.Find(L.CheckString(2), readOnlyBytes(s), 0, L.OptInt(4, -1))
 	if err != nil {
 		return 0 // gsub itself reports the bad pattern
 	}

@@ -34,7 +34,7 @@ func peakHeap() (stop func() uint64) {
 	done := make(chan struct{})
 	go func() {
 		for {
-			if o, _ := heapNow(); o > peak.Load() {
+			if o := heapObjects(); o > peak.Load() {
 				peak.Store(o)
 			}
 			select {
@@ -59,7 +59,7 @@ func TestMemoryBombEndsAtTheCeiling(t *testing.T) {
 	defer e.Close()
 	e.SetLimits(Limits{Memory: 256 << 20})
 	runtime.GC()
-	base, _ := heapNow()
+	base := heapObjects()
 	stop := peakHeap()
 	start := time.Now()
 	err := within(t, func() *Error { return e.DoString(context.Background(), bomb, "bomb.lua") })
@@ -224,7 +224,7 @@ func TestGuardsStopOneHugeCall(t *testing.T) {
 		`local s = string.rep("x", 1e7) local r = string.format(string.rep("%s", 200), unpack((function() local t = {} for i = 1, 200 do t[i] = s end return t end)()))`,
 	} {
 		runtime.GC()
-		base, _ := heapNow()
+		base := heapObjects()
 		stop := peakHeap()
 		start := time.Now()
 		err, out := run(t, e, src)
@@ -265,6 +265,11 @@ func TestGarbageDoesNotCount(t *testing.T) {
 	err, out := run(t, e, `local n = 0 for i = 1, 400 do local s = string.rep("x", 1e6) n = n + #s end print(n)`)
 	if err != nil || out != "400000000\n" {
 		t.Fatalf("%v %q", err, out)
+	}
+	// Nor when what it keeps is near the ceiling.
+	err, out = run(t, e, `local keep = string.rep("k", 48e6) for i = 1, 300 do local s = string.rep("x", 1e6) end print(#keep)`)
+	if err != nil || out != "48000000\n" {
+		t.Fatalf("near the ceiling: %v %q", err, out)
 	}
 }
 

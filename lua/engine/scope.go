@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,8 +17,27 @@ type scope struct {
 	mu      sync.Mutex
 	lim     Limits
 	timer   *time.Timer
-	heap    *heapWatch // nil until a memory limit applies
+	heap    *heapWatch  // nil until a memory limit applies
+	ask     atomic.Bool // the heap watcher asks the script's goroutine to confirm
 	stopped bool
+}
+
+// runCtx is the context a limited run hands the Lua state: gopher-lua
+// asks for Done before each instruction, which is where the script's
+// goroutine answers the heap watcher (see heapWatch). It keeps the done
+// channel so the question costs one atomic load more than a plain
+// context's.
+type runCtx struct {
+	context.Context
+	done <-chan struct{}
+	s    *scope
+}
+
+func (c *runCtx) Done() <-chan struct{} {
+	if c.s.ask.Load() && c.s.ask.CompareAndSwap(true, false) {
+		c.s.heap.confirm() // set before the watcher that asks started
+	}
+	return c.done
 }
 
 // Limit starts a limited run: everything run under the returned context
@@ -34,7 +54,8 @@ func (e *Engine) Limit(ctx context.Context) (limited context.Context, stop func(
 		return ctx, func() {}
 	}
 	s := &scope{start: time.Now()}
-	s.ctx, s.cancel = context.WithCancelCause(ctx)
+	inner, cancel := context.WithCancelCause(ctx)
+	s.ctx, s.cancel = &runCtx{inner, inner.Done(), s}, cancel
 	s.apply(e.running)
 	e.scope = s
 	return s.ctx, func() {
@@ -86,7 +107,7 @@ func (s *scope) apply(l Limits) {
 	}
 	switch {
 	case l.Memory > 0 && s.heap == nil:
-		s.heap = watchHeap(l.Memory, func(err error) { s.cancel(err) })
+		s.heap = watchHeap(l.Memory, &s.ask, func(err error) { s.cancel(err) })
 	case s.heap != nil:
 		s.heap.setLimit(l.Memory)
 	}
