@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"math"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -50,7 +49,7 @@ type heapWatch struct {
 func watchHeap(limit int64, ask *atomic.Bool, trip func(error)) *heapWatch {
 	runtime.GC() // what is live now is the engine's, not the script's
 	w := &heapWatch{base: heapObjects(), ask: ask, trip: trip, done: make(chan struct{})}
-	w.restore = softLimit(math.MaxInt64)
+	w.restore = holdSoftLimit()
 	w.setLimit(limit)
 	go w.watch()
 	return w
@@ -126,14 +125,15 @@ var soft struct {
 	prev int64
 }
 
-func softLimit(bytes int64) (restore func()) {
+// holdSoftLimit notes a run that will lower the soft limit; restore puts
+// back the one from before the first run when the last one ends.
+func holdSoftLimit() (restore func()) {
 	soft.Lock()
+	defer soft.Unlock()
 	if soft.runs == 0 {
 		soft.prev = debug.SetMemoryLimit(-1)
 	}
 	soft.runs++
-	soft.Unlock()
-	lowerSoftLimit(bytes)
 	return func() {
 		soft.Lock()
 		defer soft.Unlock()
@@ -143,6 +143,7 @@ func softLimit(bytes int64) (restore func()) {
 	}
 }
 
+// lowerSoftLimit sets the runtime's soft limit to bytes, unless it is lower.
 func lowerSoftLimit(bytes int64) {
 	soft.Lock()
 	defer soft.Unlock()
