@@ -334,3 +334,24 @@ func TestHeaderReadsLimitsBesideCapabilities(t *testing.T) {
 }
 
 func softLimitNow() int64 { return debug.SetMemoryLimit(-1) }
+
+// Outside a run (the REPL calls statement by statement) each call gets
+// the limits of its own, and the state goes on after one went past.
+func TestEachCallIsBoundedOnItsOwn(t *testing.T) {
+	e := New(nil)
+	defer e.Close()
+	e.SetLimits(Limits{Memory: 128 << 20, Timeout: 300 * time.Millisecond})
+	err := within(t, func() *Error { return e.DoString(context.Background(), `t = {} while true do t[#t+1] = string.rep("x", 1e6) end`, "stmt") })
+	wantLimit(t, err, "script exceeded its memory limit (128 MiB)")
+	if err, out := run(t, e, "print(#t > 100) t = nil"); err != nil || out != "true\n" {
+		t.Fatalf("after the memory limit: %v %q", err, out)
+	}
+	err = within(t, func() *Error { return e.DoString(context.Background(), "while true do end", "stmt") })
+	wantLimit(t, err, "script exceeded its time limit (300ms)")
+	// Four statements of 0.12 s each: each within its own 0.3 s.
+	for i := 0; i < 4; i++ {
+		if err, _ := run(t, e, "local t0 = os.clock() while os.clock() - t0 < 0.12 do end"); err != nil {
+			t.Fatalf("statement %d: %v", i, err)
+		}
+	}
+}
