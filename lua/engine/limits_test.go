@@ -341,7 +341,9 @@ func TestEachCallIsBoundedOnItsOwn(t *testing.T) {
 	e := New(nil)
 	defer e.Close()
 	e.SetLimits(Limits{Memory: 128 << 20, Timeout: 300 * time.Millisecond})
-	err := within(t, func() *Error { return e.DoString(context.Background(), `t = {} while true do t[#t+1] = string.rep("x", 1e6) end`, "stmt") })
+	err := within(t, func() *Error {
+		return e.DoString(context.Background(), `t = {} while true do t[#t+1] = string.rep("x", 1e6) end`, "stmt")
+	})
 	wantLimit(t, err, "script exceeded its memory limit (128 MiB)")
 	if err, out := run(t, e, "print(#t > 100) t = nil"); err != nil || out != "true\n" {
 		t.Fatalf("after the memory limit: %v %q", err, out)
