@@ -72,8 +72,9 @@ func RunScript(ctx context.Context, s *Session, e *engine.Engine, o RunOptions) 
 	return res
 }
 
-// runAndCheck runs the script, then its checks; the first error, a failed
-// check, or the limit either went past.
+// runAndCheck runs the script, then its checks, and returns what ends the
+// run: the script's error, a limit a check went past, or the first
+// failed check.
 func runAndCheck(ctx context.Context, e *engine.Engine, o RunOptions, res *Result) *engine.Error {
 	var lerr *engine.Error
 	if o.File != "" {
