@@ -22,33 +22,24 @@ type RunOptions struct {
 	File   string
 	Chunk  string
 	Args   []string
+	Limits engine.Limits        // memory and time for the script and its checks together; zero: the engine's (none unless set)
 	Commit func(*Session) error // replaces the plain commit (confirm-or-revert); nil: commit
 }
 
 // RunScript runs one script inside one transaction: the script, then its
 // checks; any error or failed check rolls every change back (each undo
-// step reported through the session's OnUndo), else it commits.
+// step reported through the session's OnUndo), else it commits. The
+// script and its checks are one limited run: going past its memory or
+// time limit is an error like any other. The rollback and the commit are
+// not bounded by them.
 func RunScript(ctx context.Context, s *Session, e *engine.Engine, o RunOptions) *Result {
 	res := &Result{}
-	var lerr *engine.Error
-	if o.File != "" {
-		lerr = e.DoFile(ctx, o.File, o.Args)
-	} else {
-		e.SetArgs("-e", o.Args)
-		lerr = e.DoString(ctx, o.Chunk, "(command line)")
+	if o.Limits != (engine.Limits{}) {
+		e.SetLimits(o.Limits)
 	}
-	if lerr == nil {
-		var ok bool
-		res.Checks, ok = e.RunChecks(ctx)
-		if !ok {
-			for _, c := range res.Checks {
-				if !c.OK {
-					lerr = &engine.Error{Kind: engine.KindCheck, Op: "check", Object: c.Name, Message: c.Err}
-					break
-				}
-			}
-		}
-	}
+	sctx, stop := e.Limit(ctx)
+	lerr := runAndCheck(sctx, e, o, res)
+	stop()
 	if t := s.Current(); t != nil {
 		res.TxID = t.ID
 		res.Steps = t.Steps()
@@ -79,4 +70,33 @@ func RunScript(ctx context.Context, s *Session, e *engine.Engine, o RunOptions) 
 	}
 	res.State = StateCommitted
 	return res
+}
+
+// runAndCheck runs the script, then its checks, and returns what ends the
+// run: the script's error, a limit a check went past, or the first
+// failed check.
+func runAndCheck(ctx context.Context, e *engine.Engine, o RunOptions, res *Result) *engine.Error {
+	var lerr *engine.Error
+	if o.File != "" {
+		lerr = e.DoFile(ctx, o.File, o.Args)
+	} else {
+		e.SetArgs("-e", o.Args)
+		lerr = e.DoString(ctx, o.Chunk, "(command line)")
+	}
+	if lerr != nil {
+		return lerr
+	}
+	var ok bool
+	if res.Checks, ok = e.RunChecks(ctx); ok {
+		return nil
+	}
+	if lerr := engine.LimitExceeded(ctx); lerr != nil {
+		return lerr
+	}
+	for _, c := range res.Checks {
+		if !c.OK {
+			return &engine.Error{Kind: engine.KindCheck, Op: "check", Object: c.Name, Message: c.Err}
+		}
+	}
+	return nil
 }

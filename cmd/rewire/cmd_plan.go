@@ -46,6 +46,7 @@ func dryRun(tf targetFlags, o tx.RunOptions, grant engine.Caps, confirm time.Dur
 	defer stop()
 	p, err := plan.Make(ctx, tg, plan.Options{File: o.File, Chunk: o.Chunk, Args: o.Args,
 		Modules: modules.All, Out: os.Stderr, Confirm: confirm, NoGuard: noGuard,
+		Limits:  o.Limits,
 		Prepare: func(e *engine.Engine) { e.Grant(grant) }})
 	if p == nil {
 		return fail("%v", err)

@@ -27,12 +27,18 @@ func runRepl(args []string) int {
 	grace := fs.Duration("grace", guard.DefaultGrace, "if the REPL dies with changes open, its guardian rolls them back after this long (rewire confirm ID keeps them)")
 	confirm := fs.Duration("confirm", guard.DefaultConfirm, "how long a statement that may have cut an admin session off waits for Enter")
 	noGuard := fs.Bool("no-guard", false, "no automatic probes, no pending statements (the guardian stays)")
+	timeout := fs.Duration("timeout", 0, "end a statement (and undo it) if it runs longer, e.g. 30s")
+	memory := fs.String("memory", defaultMemory, "end a statement (and undo it) if it grows the heap by more, e.g. 256MiB, or none")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	grant, err := engine.ParseCaps(*allow)
 	if err != nil {
 		return fail("repl: --allow: %v", err)
+	}
+	mem, err := engine.ParseSize(*memory)
+	if err != nil || *timeout < 0 {
+		return fail("repl: --memory %s / --timeout %s: %v", *memory, *timeout, err)
 	}
 	tg, st, err := tf.open()
 	if err != nil {
@@ -47,6 +53,7 @@ func runRepl(args []string) int {
 	e := engine.New(os.Stdout, modules.All(s)...)
 	defer e.Close()
 	e.Grant(grant)
+	e.SetLimits(engine.Limits{Memory: mem, Timeout: *timeout}) // each statement on its own
 
 	name := tg.Name
 	if tf.uri != "" {

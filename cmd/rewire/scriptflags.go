@@ -9,13 +9,19 @@ import (
 )
 
 // scriptFlags are the flags `run` and `plan` share: what to run, how it
-// is guarded, what it may do.
+// is guarded, what it may do, how much memory and time it gets.
 type scriptFlags struct {
 	chunk   string
 	confirm time.Duration
 	noGuard bool
 	allow   string
+	timeout time.Duration
+	memory  string
 }
+
+// defaultMemory is the memory ceiling without --memory: far above what
+// any recipe needs, far below what takes a host down.
+const defaultMemory = "1GiB"
 
 func (f *scriptFlags) add(fs *flag.FlagSet, verb string) {
 	fs.StringVar(&f.chunk, "e", "", verb+" this Lua chunk instead of a file (like lua -e)")
@@ -26,6 +32,8 @@ func (f *scriptFlags) add(fs *flag.FlagSet, verb string) {
 	fs.DurationVar(&f.confirm, "confirm", 0, as+"keep the change only if confirmed (Enter, or rewire confirm ID) within this time, e.g. 2m")
 	fs.BoolVar(&f.noGuard, "no-guard", false, as+"no automatic probes, no automatic confirm-or-revert")
 	fs.StringVar(&f.allow, "allow", "", "capabilities the script may use, if its header asks: exec,files,net")
+	fs.DurationVar(&f.timeout, "timeout", 0, "end the script (and roll back) if it and its checks run longer, e.g. 30s; a header may ask for less")
+	fs.StringVar(&f.memory, "memory", defaultMemory, "end the script (and roll back) if it grows the heap by more, e.g. 256MiB, or none; a header may ask for less")
 }
 
 // parse reads the flags and the script and its arguments from args; a
@@ -39,7 +47,14 @@ func (f *scriptFlags) parse(cmd string, fs *flag.FlagSet, args []string) (tx.Run
 	if err != nil {
 		return tx.RunOptions{}, nil, fail("%s: --allow: %v", cmd, err)
 	}
-	opts := tx.RunOptions{Chunk: f.chunk}
+	memory, err := engine.ParseSize(f.memory)
+	if err != nil {
+		return tx.RunOptions{}, nil, fail("%s: --memory: %v", cmd, err)
+	}
+	if f.timeout < 0 {
+		return tx.RunOptions{}, nil, fail("%s: --timeout: must not be negative", cmd)
+	}
+	opts := tx.RunOptions{Chunk: f.chunk, Limits: engine.Limits{Memory: memory, Timeout: f.timeout}}
 	if f.chunk == "" {
 		if len(rest) == 0 {
 			return tx.RunOptions{}, nil, fail("%s: no script (rewire %s SCRIPT.lua [ARGS], or -e CHUNK)", cmd, cmd)

@@ -57,31 +57,43 @@ func (e *Engine) Checks() []Check { return e.checks }
 func (e *Engine) ResetChecks() { e.checks = nil }
 
 // RunChecks calls every registered check and returns their results;
-// ok is false when any failed.
+// ok is false when any failed. Checks run within the engine's limits,
+// in the run's (see Limit) if one is in progress; a check that goes past
+// a limit is the last one run.
 func (e *Engine) RunChecks(ctx context.Context) (results []CheckResult, ok bool) {
 	ok = true
-	for _, c := range e.checks {
-		r := CheckResult{Name: c.Name, OK: true}
-		if ctx != nil {
-			e.L.SetContext(ctx)
-		}
-		err := e.L.CallByParam(lua.P{Fn: c.Fn, NRet: 1, Protect: true})
-		if ctx != nil {
-			e.L.RemoveContext()
-		}
-		if err != nil {
-			r.OK, r.Err = false, FromLua(ctx, err).Error()
-		} else {
-			v := e.L.Get(-1)
-			e.L.Pop(1)
-			if !lua.LVAsBool(v) {
-				r.OK, r.Err = false, "returned "+v.String()
+	e.bounded(ctx, func(ctx context.Context) *Error {
+		for _, c := range e.checks {
+			r := e.runCheck(ctx, c)
+			ok = ok && r.OK
+			results = append(results, r)
+			if LimitExceeded(ctx) != nil {
+				break
 			}
 		}
-		if !r.OK {
-			ok = false
-		}
-		results = append(results, r)
-	}
+		return nil
+	})
 	return results, ok
+}
+
+func (e *Engine) runCheck(ctx context.Context, c Check) CheckResult {
+	r := CheckResult{Name: c.Name, OK: true}
+	if ctx != nil {
+		e.L.SetContext(ctx)
+		defer e.L.RemoveContext()
+	}
+	if err := e.L.CallByParam(lua.P{Fn: c.Fn, NRet: 1, Protect: true}); err != nil {
+		lerr := LimitExceeded(ctx)
+		if lerr == nil {
+			lerr = FromLua(ctx, err)
+		}
+		r.OK, r.Err = false, lerr.Error()
+		return r
+	}
+	v := e.L.Get(-1)
+	e.L.Pop(1)
+	if !lua.LVAsBool(v) {
+		r.OK, r.Err = false, "returned "+v.String()
+	}
+	return r
 }

@@ -26,6 +26,10 @@ type Engine struct {
 
 	granted   Caps // what the user allowed (--allow)
 	effective Caps // what the running code may use: gated functions check it
+
+	limits  Limits // what the user allows (--memory, --timeout)
+	running Limits // what bounds the running code: limits, narrowed by its header
+	scope   *scope // the limited run in progress, if any
 }
 
 // New makes an engine with the given modules opened as globals.
@@ -36,6 +40,7 @@ func New(out io.Writer, modules ...Module) *Engine {
 	e := &Engine{Out: out, byName: map[string]*Module{}, granted: Caps{}, effective: Caps{}}
 	e.L = lua.NewState(lua.Options{SkipOpenLibs: true})
 	e.openSandbox()
+	e.installGuards()
 	e.installRequire()
 	e.installBuiltins()
 	for _, m := range modules {
@@ -66,7 +71,9 @@ func (e *Engine) Modules() []Module { return e.modules }
 // DoFile runs a script with `arg` set as lua does: arg[0] the script,
 // arg[1..n] its arguments. Ctrl-C reaches it through ctx. A script whose
 // header asks for capabilities the user did not grant is refused before
-// any of it runs; one that is admitted runs with what it declared.
+// any of it runs; one that is admitted runs with what it declared. A
+// header asking for a higher memory or time limit than the user set is
+// refused the same way; lower ones bound the script and its checks.
 func (e *Engine) DoFile(ctx context.Context, path string, args []string) *Error {
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -90,17 +97,19 @@ func (e *Engine) DoString(ctx context.Context, src, name string) *Error {
 	return e.Call(ctx, fn)
 }
 
-// Call runs a loaded function under ctx.
+// Call runs a loaded function under ctx, within the engine's limits.
 func (e *Engine) Call(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) *Error {
-	if ctx != nil {
-		e.L.SetContext(ctx)
-		defer e.L.RemoveContext()
-	}
-	e.L.Push(fn)
-	for _, a := range args {
-		e.L.Push(a)
-	}
-	return FromLua(ctx, e.L.PCall(len(args), lua.MultRet, nil))
+	return e.bounded(ctx, func(ctx context.Context) *Error {
+		if ctx != nil {
+			e.L.SetContext(ctx)
+			defer e.L.RemoveContext()
+		}
+		e.L.Push(fn)
+		for _, a := range args {
+			e.L.Push(a)
+		}
+		return FromLua(ctx, e.L.PCall(len(args), lua.MultRet, nil))
+	})
 }
 
 // SetArgs sets the global `arg` table as lua does: arg[0] the script (or

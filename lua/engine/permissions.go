@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"fmt"
 	"sort"
 	"strings"
@@ -77,44 +76,11 @@ func (c Caps) Missing(granted Caps) Caps {
 	return out
 }
 
-// Header reads the capabilities a script declares in its header: the
-// comment lines (and a #! line) before its first line of code, e.g.
-//
-//	-- rewire: allow=exec,files
-//
-// A `rewire:` line further down is not a header and declares nothing, so
-// a reviewer finds every grant a script needs at its top.
+// Header reads the capabilities a script declares in its header (see
+// ParseHeader).
 func Header(src string) (Caps, error) {
-	caps := Caps{}
-	sc := bufio.NewScanner(strings.NewReader(src))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "", n == 1 && strings.HasPrefix(line, "#!"):
-			continue
-		case !strings.HasPrefix(line, "--") || strings.HasPrefix(line, "--[["):
-			return caps, nil
-		}
-		body := strings.TrimSpace(strings.TrimPrefix(line, "--"))
-		rest, ok := strings.CutPrefix(body, "rewire:")
-		if !ok {
-			continue
-		}
-		for _, field := range strings.Fields(rest) {
-			key, val, _ := strings.Cut(field, "=")
-			if key != "allow" {
-				return nil, Invalid("line %d: unknown header key %q (a header reads: -- rewire: allow=%s)", n, key, knownCaps())
-			}
-			c, err := ParseCaps(val)
-			if err != nil {
-				return nil, fmt.Errorf("line %d: %w", n, err)
-			}
-			for k := range c {
-				caps[k] = true
-			}
-		}
-	}
-	return caps, nil
+	h, err := ParseHeader(src)
+	return h.Allow, err
 }
 
 // Grant sets what the user allows (`--allow`). Chunks the user types
@@ -131,32 +97,47 @@ func (e *Engine) Grant(c Caps) {
 func (e *Engine) Granted() Caps { return e.granted }
 
 // admitScript checks a script's header against the grant before any of
-// it runs, and narrows the running capabilities to what it declares.
+// it runs, and narrows the running capabilities and limits to what it
+// declares: a header may ask for less than the user allows, never more.
 func (e *Engine) admitScript(name, src string) *Error {
-	asked, err := Header(src)
+	h, err := ParseHeader(src)
 	if err != nil {
 		return &Error{Kind: KindInvalid, Op: "run", Object: name, Message: "header: " + err.Error()}
 	}
+	asked := h.Allow
 	if miss := asked.Missing(e.granted); len(miss) > 0 {
 		return &Error{Kind: KindDenied, Op: "run", Object: name, Message: fmt.Sprintf(
 			"the script asks for %s; not granted: %s; rerun with --allow %s if you trust it",
 			asked, describe(miss), asked)}
 	}
+	if over := h.Limits.over(e.limits); len(over) > 0 {
+		return &Error{Kind: KindDenied, Op: "run", Object: name, Message: fmt.Sprintf(
+			"the script asks for %s, more than the %s granted; rerun with %s if you trust it",
+			h.Limits.form(over, false), e.limits.form(over, false), h.Limits.form(over, true))}
+	}
 	e.effective = asked
+	e.running = e.limits.Narrow(h.Limits)
+	e.narrow()
 	return nil
 }
 
 // admitModule refuses a required module whose header asks for more than
-// the running script has: a module cannot widen its caller's grants.
+// the running script has: a module cannot widen its caller's grants nor
+// lift its limits (it runs within them, whatever it asks).
 func (e *Engine) admitModule(src string) error {
-	asked, err := Header(src)
+	h, err := ParseHeader(src)
 	if err != nil {
 		return Invalid("header: %v", err)
 	}
-	if miss := asked.Missing(e.effective); len(miss) > 0 {
+	if miss := h.Allow.Missing(e.effective); len(miss) > 0 {
 		return &kindErr{KindDenied, fmt.Sprintf(
 			"the module asks for %s (%s), which the script does not have: declare it in the script's header (-- rewire: allow=%s) and grant it (--allow %s)",
 			miss, describe(miss), miss, miss)}
+	}
+	if over := h.Limits.over(e.running); len(over) > 0 {
+		return &kindErr{KindDenied, fmt.Sprintf(
+			"the module asks for %s, more than the script runs with (%s)",
+			h.Limits.form(over, false), e.running.form(over, false))}
 	}
 	return nil
 }

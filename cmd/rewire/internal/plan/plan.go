@@ -37,6 +37,7 @@ type Options struct {
 	Modules func(*tx.Session) []engine.Module
 	Out     io.Writer            // the recipe's print output (nil: discarded)
 	Prepare func(*engine.Engine) // grants and the like, as run does them (optional)
+	Limits  engine.Limits        // run's --memory and --timeout
 	Confirm time.Duration        // run's --confirm
 	NoGuard bool                 // run's --no-guard
 }
@@ -129,6 +130,7 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 	}
 	e := engine.New(out, o.Modules(s)...)
 	defer e.Close()
+	e.SetLimits(o.Limits)
 	if o.Prepare != nil {
 		o.Prepare(e)
 	}
