@@ -55,6 +55,10 @@ func crashHost(t *testing.T) (host, lan *target.Target) {
 	}
 	eth0, _ := hh.LinkByName("eth0")
 	check(t, hh.RouteAdd(&netlink.Route{LinkIndex: eth0.Attrs().Index, Gw: net.ParseIP("10.0.0.1")}))
+	// A state taken before the veth has carrier holds a tentative
+	// link-local address the kernel settles a moment later.
+	nstest.WaitCarrier(t, host, "eth0")
+	nstest.WaitCarrier(t, lan, "lan-eth0")
 	return host, lan
 }
 
