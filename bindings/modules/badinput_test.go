@@ -1,10 +1,9 @@
 package modules
 
 import (
+	"rewire/lua/script"
 	"strings"
 	"testing"
-
-	"rewire/bindings/tx"
 )
 
 // Every bad input gives one clear line naming the object, and the host is
@@ -27,7 +26,7 @@ func TestBadInputIsOneLineAndChangesNothing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := newTestHost(t)
 			before := h.snapshot(t)
-			res, _ := h.run(t, h.session(), tx.RunOptions{Chunk: c.chunk})
+			res, _ := h.run(t, h.session(), script.Options{Chunk: c.chunk})
 			if res.Err == nil {
 				t.Fatal("want an error")
 			}
@@ -44,12 +43,12 @@ func TestBadInputIsOneLineAndChangesNothing(t *testing.T) {
 
 func TestErrorCarriesScriptPositionAndKind(t *testing.T) {
 	h := newTestHost(t)
-	res, _ := h.run(t, h.session(), tx.RunOptions{Chunk: "\n\nlink.set('nope0', {up = true})"})
+	res, _ := h.run(t, h.session(), script.Options{Chunk: "\n\nlink.set('nope0', {up = true})"})
 	if res.Err == nil || res.Err.Where != "(command line):3:" || res.Err.Kind != "not_found" {
 		t.Fatalf("got %+v", res.Err)
 	}
 	// pcall sees the structured error and the script goes on.
-	res, out := h.run(t, h.session(), tx.RunOptions{Chunk: `
+	res, out := h.run(t, h.session(), script.Options{Chunk: `
 		local ok, e = pcall(link.get, "nope0")
 		print(ok, e.kind, e.op, e.object)`})
 	if res.Err != nil || strings.TrimSpace(out) != "false\tnot_found\tlink.get\tnope0" {

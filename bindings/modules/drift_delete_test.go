@@ -1,9 +1,8 @@
 package modules
 
 import (
+	"rewire/lua/script"
 	"testing"
-
-	"rewire/bindings/tx"
 )
 
 // A run that creates a bridge, gives it an address and a port, then
@@ -13,7 +12,7 @@ func TestCreateThenDeleteRollsBack(t *testing.T) {
 	h := newTestHost(t)
 	before := h.snapshot(t)
 	s := h.session()
-	res, _ := h.run(t, s, tx.RunOptions{Chunk: `
+	res, _ := h.run(t, s, script.Options{Chunk: `
 		bridge.create("kb0", {stp = false, forward_delay = 0})
 		addr.add("kb0", "10.8.0.1/24")
 		route.add{dst = "10.9.0.0/24", gateway = "10.8.0.2", dev = "kb0"}

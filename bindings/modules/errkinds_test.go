@@ -10,6 +10,7 @@ import (
 
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 // kindCase is one call a script might pcall, and the err.kind it must see
@@ -181,7 +182,7 @@ func TestEveryModuleRaisesTheDocumentedKind(t *testing.T) {
 	e := engine.New(&out, allModules(s, extra...)...)
 	defer e.Close()
 	e.Grant(engine.Caps{engine.CapExec: true, engine.CapFiles: true})
-	res := tx.RunScript(context.Background(), s, e, tx.RunOptions{Chunk: kindsChunk(cases)})
+	res := script.Run(context.Background(), s, e, script.Options{Chunk: kindsChunk(cases)})
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "all cases ran") || res.State != tx.StateRolledBack {
 		var steps []string
 		for _, st := range res.Steps {
@@ -225,7 +226,7 @@ func TestUngrantedCapabilityIsDenied(t *testing.T) {
 	var out bytes.Buffer
 	e := engine.New(&out, allModules(s)...)
 	defer e.Close()
-	res := tx.RunScript(context.Background(), s, e, tx.RunOptions{Chunk: `
+	res := script.Run(context.Background(), s, e, script.Options{Chunk: `
 		local _, a = pcall(exec.run, {"true"})
 		local _, b = pcall(files.read, "/etc/hostname")
 		print(a.kind, a.op, b.kind, b.op)`})

@@ -11,6 +11,7 @@ import (
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 // testHost is the lab in miniature: a host namespace whose eth0
@@ -37,12 +38,12 @@ func (h *testHost) session() *tx.Session {
 }
 
 // run executes a recipe through the engine as `rewire run` does.
-func (h *testHost) run(t *testing.T, s *tx.Session, o tx.RunOptions) (*tx.Result, string) {
+func (h *testHost) run(t *testing.T, s *tx.Session, o script.Options) (*script.Result, string) {
 	t.Helper()
 	var out bytes.Buffer
 	e := engine.New(&out, Kernel(s)...)
 	defer e.Close()
-	return tx.RunScript(context.Background(), s, e, o), out.String()
+	return script.Run(context.Background(), s, e, o), out.String()
 }
 
 // snapshot is the state exactness is judged on: `ip -d -j link`,

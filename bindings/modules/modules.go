@@ -17,6 +17,7 @@ import (
 	"rewire/bindings/route"
 	"rewire/bindings/sysctl"
 	"rewire/bindings/tx"
+	"rewire/bindings/tx/txlua"
 	"rewire/bindings/vlan"
 	"rewire/lua/engine"
 )
@@ -30,7 +31,7 @@ type Entry struct {
 
 // List is every module of this build, in the order they are opened.
 var List = []Entry{
-	{Name: "tx", New: tx.Module},
+	{Name: "tx", New: txlua.Module},
 	{Name: "link", New: link.Module},
 	{Name: "bridge", New: bridge.Module},
 	{Name: "addr", New: addr.Module},

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"rewire/bindings/tx"
+	"rewire/lua/script"
 )
 
 const natToBridge = "../../examples/nat-to-bridge.lua"
@@ -15,7 +16,7 @@ func TestNatToBridgeMovesHostAndStaysReachable(t *testing.T) {
 	h := newTestHost(t)
 	before := h.snapshot(t)
 	s := h.session()
-	res, _ := h.run(t, s, tx.RunOptions{File: natToBridge, Args: []string{"eth0", "br0"}})
+	res, _ := h.run(t, s, script.Options{File: natToBridge, Args: []string{"eth0", "br0"}})
 	if res.Err != nil {
 		t.Fatalf("run: %v", res.Err)
 	}
@@ -66,7 +67,7 @@ func TestFailAtEveryStepRestoresExactly(t *testing.T) {
 				}
 				return nil
 			}
-			res, _ := h.run(t, s, tx.RunOptions{File: natToBridge})
+			res, _ := h.run(t, s, script.Options{File: natToBridge})
 			if res.Err == nil || !strings.Contains(res.Err.Error(), "injected failure") {
 				t.Fatalf("want the injected failure, got %v", res.Err)
 			}
@@ -87,7 +88,7 @@ func TestFailAtEveryStepRestoresExactly(t *testing.T) {
 func TestCommittedRollbackRefusesOnDrift(t *testing.T) {
 	h := newTestHost(t)
 	s := h.session()
-	res, _ := h.run(t, s, tx.RunOptions{File: natToBridge})
+	res, _ := h.run(t, s, script.Options{File: natToBridge})
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
@@ -109,7 +110,7 @@ func TestCommittedRollbackRefusesOnDrift(t *testing.T) {
 func TestLinkDownRollbackRestoresRoutes(t *testing.T) {
 	h := newTestHost(t)
 	before := h.snapshot(t)
-	res, _ := h.run(t, h.session(), tx.RunOptions{Chunk: `link.set("eth0", {up = false}); error("undo it")`})
+	res, _ := h.run(t, h.session(), script.Options{Chunk: `link.set("eth0", {up = false}); error("undo it")`})
 	if res.Err == nil || res.State != tx.StateRolledBack {
 		t.Fatalf("want a rolled-back run, got %v %s", res.Err, res.State)
 	}

@@ -24,6 +24,7 @@ import (
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 const (
@@ -90,13 +91,13 @@ func (w *world) session() *tx.Session {
 	return &tx.Session{Store: w.store, Target: w.host, Script: "test"}
 }
 
-func (w *world) run(t *testing.T, s *tx.Session) (*tx.Result, string) {
+func (w *world) run(t *testing.T, s *tx.Session) (*script.Result, string) {
 	t.Helper()
 	var out bytes.Buffer
 	mods := modules.Kernel(s)
 	e := engine.New(&out, mods...)
 	defer e.Close()
-	return tx.RunScript(context.Background(), s, e, tx.RunOptions{File: example, Args: []string{"eth0", "virbr1"}}), out.String()
+	return script.Run(context.Background(), s, e, script.Options{File: example, Args: []string{"eth0", "virbr1"}}), out.String()
 }
 
 // snapshot is what the recipe may touch: iptables-save and ip6tables-save

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"rewire/bindings/modules"
-	"rewire/bindings/tx"
 	"rewire/cmd/rewire/internal/plan"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 func init() {
@@ -36,7 +36,7 @@ func runPlan(args []string) int {
 // dryRun is `rewire plan` and `rewire run --dry-run`: the recipe runs on
 // a throw-away replica of the target and the changes it made are listed.
 // The recipe's own output goes to stderr, the plan to stdout.
-func dryRun(tf targetFlags, o tx.RunOptions, grant engine.Caps, confirm time.Duration, noGuard bool) int {
+func dryRun(tf targetFlags, o script.Options, grant engine.Caps, confirm time.Duration, noGuard bool) int {
 	tg, _, err := tf.open()
 	if err != nil {
 		return fail("%v", err)

@@ -15,6 +15,7 @@ import (
 	"rewire/bindings/tx"
 	"rewire/cmd/rewire/internal/guard"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 func init() {
@@ -68,13 +69,13 @@ func runRun(args []string) int {
 		fmt.Fprintf(os.Stderr, "rewire: waiting for another transaction (%s); Ctrl-C gives up\n", holder)
 	}
 	st.WaitCancel = ctx.Done()
-	res := tx.RunScript(ctx, s, e, opts)
+	res := script.Run(ctx, s, e, opts)
 	return report(res, tf.json)
 }
 
 // report prints a run's outcome: one line per check, the error as one
 // line, and where the transaction ended up.
-func report(res *tx.Result, asJSON bool) int {
+func report(res *script.Result, asJSON bool) int {
 	if asJSON {
 		json.NewEncoder(os.Stdout).Encode(res)
 	} else {

@@ -18,6 +18,7 @@ import (
 	"rewire/bindings/tx"
 	"rewire/cmd/rewire/internal/guard"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 // cutSSH is SCENARIOS.md S2 with the NIC never enslaved: eth0's address
@@ -130,12 +131,12 @@ func (s *session) roundTrip(t *testing.T, line string) {
 
 // run applies src to the private host as `rewire run` does, committing
 // through hook.
-func (l *sshLab) run(t *testing.T, st *tx.Store, src string, hook func(*tx.Session) error) *tx.Result {
+func (l *sshLab) run(t *testing.T, st *tx.Store, src string, hook func(*tx.Session) error) *script.Result {
 	t.Helper()
 	s := &tx.Session{Store: st, Target: l.host, Script: "lockout"}
 	e := engine.New(&bytes.Buffer{}, modules.Kernel(s)...)
 	defer e.Close()
-	return tx.RunScript(context.Background(), s, e, tx.RunOptions{Chunk: src, Commit: hook})
+	return script.Run(context.Background(), s, e, script.Options{Chunk: src, Commit: hook})
 }
 
 // TestLockoutGuard: the guard finds the admin's SSH session, a recipe that
@@ -189,7 +190,7 @@ func TestLockoutGuard(t *testing.T) {
 
 	t.Run("confirm over a second session", func(t *testing.T) {
 		st, _ := tx.OpenStore(t.TempDir())
-		done := make(chan *tx.Result, 1)
+		done := make(chan *script.Result, 1)
 		go func() {
 			done <- l.run(t, st, `link.set("eth0", {mtu = 1400})`, guard.Commit(&guard.Guard{Target: l.host, Sessions: g.Sessions},
 				guard.CommitOptions{Auto: time.Hour, Self: rewireBin(t), Out: io.Discard}))

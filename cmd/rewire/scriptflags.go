@@ -4,8 +4,8 @@ import (
 	"flag"
 	"time"
 
-	"rewire/bindings/tx"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 // scriptFlags are the flags `run` and `plan` share: what to run, how it
@@ -38,26 +38,26 @@ func (f *scriptFlags) add(fs *flag.FlagSet, verb string) {
 
 // parse reads the flags and the script and its arguments from args; a
 // non-zero code is the command's exit code after a usage error.
-func (f *scriptFlags) parse(cmd string, fs *flag.FlagSet, args []string) (tx.RunOptions, engine.Caps, int) {
+func (f *scriptFlags) parse(cmd string, fs *flag.FlagSet, args []string) (script.Options, engine.Caps, int) {
 	rest, err := parseArgs(fs, args, 1)
 	if err != nil {
-		return tx.RunOptions{}, nil, 2
+		return script.Options{}, nil, 2
 	}
 	grant, err := engine.ParseCaps(f.allow)
 	if err != nil {
-		return tx.RunOptions{}, nil, fail("%s: --allow: %v", cmd, err)
+		return script.Options{}, nil, fail("%s: --allow: %v", cmd, err)
 	}
 	memory, err := engine.ParseSize(f.memory)
 	if err != nil {
-		return tx.RunOptions{}, nil, fail("%s: --memory: %v", cmd, err)
+		return script.Options{}, nil, fail("%s: --memory: %v", cmd, err)
 	}
 	if f.timeout < 0 {
-		return tx.RunOptions{}, nil, fail("%s: --timeout: must not be negative", cmd)
+		return script.Options{}, nil, fail("%s: --timeout: must not be negative", cmd)
 	}
-	opts := tx.RunOptions{Chunk: f.chunk, Limits: engine.Limits{Memory: memory, Timeout: f.timeout}}
+	opts := script.Options{Chunk: f.chunk, Limits: engine.Limits{Memory: memory, Timeout: f.timeout}}
 	if f.chunk == "" {
 		if len(rest) == 0 {
-			return tx.RunOptions{}, nil, fail("%s: no script (rewire %s SCRIPT.lua [ARGS], or -e CHUNK)", cmd, cmd)
+			return script.Options{}, nil, fail("%s: no script (rewire %s SCRIPT.lua [ARGS], or -e CHUNK)", cmd, cmd)
 		}
 		opts.File, rest = rest[0], rest[1:]
 	}

@@ -12,6 +12,7 @@ import (
 	"rewire/bindings/target"
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
+	"rewire/bindings/tx/txlua"
 	"rewire/lua/engine"
 	"rewire/lua/repl"
 )
@@ -42,7 +43,7 @@ func newSession(t *testing.T, extra ...engine.Module) *session {
 	}
 	out := &bytes.Buffer{}
 	s := &tx.Session{Store: st, Target: tg, Script: "(repl)"}
-	e := engine.New(out, append([]engine.Module{tx.Module(s), link.Module(s)}, extra...)...)
+	e := engine.New(out, append([]engine.Module{txlua.Module(s), link.Module(s)}, extra...)...)
 	t.Cleanup(func() {
 		s.Rollback()
 		e.Close()

@@ -9,6 +9,7 @@ import (
 
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 // TestBondThenBridgeKilledAtEveryStep stops the recipe dead at change k —
@@ -38,7 +39,7 @@ func TestBondThenBridgeKilledAtEveryStep(t *testing.T) {
 			go func() {
 				var out bytes.Buffer
 				e := engine.New(&out, Modules(s)...)
-				res := tx.RunScript(context.Background(), s, e, tx.RunOptions{File: recipe, Args: recipeArgs})
+				res := script.Run(context.Background(), s, e, script.Options{File: recipe, Args: recipeArgs})
 				t.Errorf("the recipe finished instead of dying at step %d: %v", k, res.Err)
 				close(died)
 			}()

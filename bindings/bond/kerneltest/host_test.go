@@ -11,6 +11,7 @@ import (
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 // s3Host is SCENARIOS.md S3 before the recipe: a host namespace whose
@@ -59,12 +60,12 @@ func (h *s3Host) session() *tx.Session {
 }
 
 // run executes a recipe through the engine as `rewire run` does.
-func (h *s3Host) run(t *testing.T, s *tx.Session, o tx.RunOptions) (*tx.Result, string) {
+func (h *s3Host) run(t *testing.T, s *tx.Session, o script.Options) (*script.Result, string) {
 	t.Helper()
 	var out bytes.Buffer
 	e := engine.New(&out, Modules(s)...)
 	defer e.Close()
-	return tx.RunScript(context.Background(), s, e, o), out.String()
+	return script.Run(context.Background(), s, e, o), out.String()
 }
 
 func (h *s3Host) snapshot(t *testing.T) string {

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"rewire/bindings/bond"
-	"rewire/bindings/tx"
+	"rewire/lua/script"
 )
 
 // On a kernel without bonding (this project's own CI kernel), the recipe
@@ -16,7 +16,7 @@ func TestRecipeOnKernelWithoutBonding(t *testing.T) {
 	}
 	h := newS3Host(t)
 	before := h.snapshot(t)
-	res, _ := h.run(t, h.session(), tx.RunOptions{File: recipe, Args: recipeArgs})
+	res, _ := h.run(t, h.session(), script.Options{File: recipe, Args: recipeArgs})
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "bond.create bond0: this kernel has no bonding support (CONFIG_BONDING)") {
 		t.Fatalf("want the no-bonding error, got %v", res.Err)
 	}

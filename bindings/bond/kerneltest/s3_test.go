@@ -12,6 +12,7 @@ import (
 	"rewire/bindings/bond"
 	"rewire/bindings/link"
 	"rewire/bindings/tx"
+	"rewire/lua/script"
 )
 
 const recipe = "../../../examples/bond-then-bridge.lua"
@@ -26,7 +27,7 @@ func TestBondThenBridge(t *testing.T) {
 	NeedVM(t)
 	h := newS3Host(t)
 	before := h.snapshot(t)
-	res, out := h.run(t, h.session(), tx.RunOptions{File: recipe, Args: recipeArgs})
+	res, out := h.run(t, h.session(), script.Options{File: recipe, Args: recipeArgs})
 	if res.Err != nil {
 		t.Fatalf("run: %v\n%s", res.Err, out)
 	}
@@ -93,7 +94,7 @@ func TestBondThenBridge(t *testing.T) {
 func TestBondThenBridgeFailAtEveryStep(t *testing.T) {
 	NeedVM(t)
 	h := newS3Host(t)
-	res, out := h.run(t, h.session(), tx.RunOptions{File: recipe, Args: recipeArgs})
+	res, out := h.run(t, h.session(), script.Options{File: recipe, Args: recipeArgs})
 	if res.Err != nil {
 		t.Fatalf("run: %v\n%s", res.Err, out)
 	}
@@ -115,7 +116,7 @@ func TestBondThenBridgeFailAtEveryStep(t *testing.T) {
 				}
 				return nil
 			}
-			res, _ := h.run(t, s, tx.RunOptions{File: recipe, Args: recipeArgs})
+			res, _ := h.run(t, s, script.Options{File: recipe, Args: recipeArgs})
 			if res.Err == nil || !strings.Contains(res.Err.Error(), "injected failure") {
 				t.Fatalf("want the injected failure, got %v", res.Err)
 			}
@@ -135,7 +136,7 @@ func TestVLANOnBondUnderBridge(t *testing.T) {
 	NeedVM(t)
 	h := newS3Host(t)
 	before := h.snapshot(t)
-	res, out := h.run(t, h.session(), tx.RunOptions{Chunk: `
+	res, out := h.run(t, h.session(), script.Options{Chunk: `
 		bond.create("bond1", {mode = "802.3ad", miimon = 100, lacp_rate = "fast", xmit_hash_policy = "layer3+4", slaves = {"ens36"}})
 		local v = vlan.create("bond1", 100)
 		bridge.create("br100", {stp = false})
@@ -177,7 +178,7 @@ func TestBadInput(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := newS3Host(t)
 			before := h.snapshot(t)
-			res, _ := h.run(t, h.session(), tx.RunOptions{Chunk: c.chunk})
+			res, _ := h.run(t, h.session(), script.Options{Chunk: c.chunk})
 			if res.Err == nil {
 				t.Fatal("want an error")
 			}
@@ -214,7 +215,7 @@ func TestBondThenBridgeFailedCheckRollsBack(t *testing.T) {
 	gw, _ := netlink.ParseAddr(gatewayIP + "/24")
 	must(t, lh.AddrDel(lan0, gw)) // the gateway is gone: nobody answers
 	before := h.snapshot(t)
-	res, _ := h.run(t, h.session(), tx.RunOptions{File: recipe, Args: recipeArgs})
+	res, _ := h.run(t, h.session(), script.Options{File: recipe, Args: recipeArgs})
 	if res.Err == nil || res.Err.Kind != "check" || !strings.Contains(res.Err.Error(), "gateway 10.0.0.1 reachable") {
 		t.Fatalf("want the gateway check to fail, got %v", res.Err)
 	}

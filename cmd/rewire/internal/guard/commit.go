@@ -35,7 +35,7 @@ type CommitOptions struct {
 	StdinIsTTY bool          // Enter confirms
 }
 
-// Commit is the run's commit hook (tx.RunOptions.Commit). With g (nil for
+// Commit is the run's commit hook (script.Options.Commit). With g (nil for
 // --no-guard) it first requires the probes that answered before to answer
 // again — else the run rolls back — and arms confirm-or-revert when the
 // change touched the path of an admin session, saying why on o.Out. Then

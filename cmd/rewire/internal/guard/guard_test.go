@@ -21,6 +21,7 @@ import (
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 // host is a miniature lab: eth0 10.0.0.111/24, default via 10.0.0.1, a
@@ -112,12 +113,12 @@ func TestMain(m *testing.M) {
 }
 
 // run executes src as `rewire run` does, with commit as the commit hook.
-func (h *host) run(t *testing.T, src string, commit func(*tx.Session) error) *tx.Result {
+func (h *host) run(t *testing.T, src string, commit func(*tx.Session) error) *script.Result {
 	t.Helper()
 	s := &tx.Session{Store: h.store, Target: h.tg, Script: "test"}
 	e := engine.New(&bytes.Buffer{}, modules.Kernel(s)...)
 	defer e.Close()
-	return tx.RunScript(context.Background(), s, e, tx.RunOptions{Chunk: src, Commit: commit})
+	return script.Run(context.Background(), s, e, script.Options{Chunk: src, Commit: commit})
 }
 
 func (h *host) ipState(t *testing.T) string {
@@ -169,7 +170,7 @@ func TestGuardianRevertsUnconfirmed(t *testing.T) {
 	h.store.Unlock()
 }
 
-func errFrom(r *tx.Result) error {
+func errFrom(r *script.Result) error {
 	if r.Err == nil {
 		return nil
 	}
@@ -183,7 +184,7 @@ func TestConfirmFromSecondSession(t *testing.T) {
 	h := newHost(t)
 	bin := rewireBinary(t)
 	var out bytes.Buffer
-	done := make(chan *tx.Result, 1)
+	done := make(chan *script.Result, 1)
 	go func() {
 		done <- h.run(t, `link.set("eth0", {mtu = 1400})`, ConfirmCommit(time.Hour, bin, &out, false))
 	}()

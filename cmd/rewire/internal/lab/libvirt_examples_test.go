@@ -11,18 +11,19 @@ import (
 	"rewire/bindings/tx"
 	"rewire/bindings/virtnet"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 // runRecipe runs a recipe the way `rewire run --lab` does (script, checks,
 // commit or rollback), with the kernel modules and the libvirt ones.
-func runRecipe(t *testing.T, l *Lab, st *tx.Store, file, chunk string, args ...string) *tx.Result {
+func runRecipe(t *testing.T, l *Lab, st *tx.Store, file, chunk string, args ...string) *script.Result {
 	t.Helper()
 	s := &tx.Session{Store: st, Target: l.Target(), Script: file}
 	mods := modules.All(s)
 	var out strings.Builder
 	e := engine.New(&out, mods...)
 	defer e.Close()
-	res := tx.RunScript(context.Background(), s, e, tx.RunOptions{File: file, Chunk: chunk, Args: args})
+	res := script.Run(context.Background(), s, e, script.Options{File: file, Chunk: chunk, Args: args})
 	t.Logf("%s output:\n%s", file, out.String())
 	return res
 }

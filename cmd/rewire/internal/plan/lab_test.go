@@ -17,6 +17,7 @@ import (
 	"rewire/bindings/virtnet"
 	"rewire/cmd/rewire/internal/lab"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 // privateLab is `rewire lab up` with its namespaces bound under a temp
@@ -125,7 +126,7 @@ func TestPlanEqualsTheJournalOfTheRun(t *testing.T) {
 			e := engine.New(&printed, modules.All(s)...)
 			defer e.Close()
 			grant(e)
-			res := tx.RunScript(ctx, s, e, tx.RunOptions{File: file, Args: args[ex]})
+			res := script.Run(ctx, s, e, script.Options{File: file, Args: args[ex]})
 			var planned []string
 			for _, s := range p.Steps {
 				planned = append(planned, s.Desc)

@@ -1,4 +1,4 @@
-package tx_test
+package script_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
+	"rewire/lua/script"
 )
 
 // A script that changes the host and then goes past a limit — in its
@@ -35,11 +36,11 @@ func TestScriptPastItsLimitRollsBack(t *testing.T) {
 			s := &tx.Session{Store: st, Target: tg, OnUndo: func(r tx.UndoResult) { undone = append(undone, r) }}
 			e := engine.New(io.Discard, link.Module(s))
 			defer e.Close()
-			done := make(chan *tx.Result, 1)
+			done := make(chan *script.Result, 1)
 			go func() {
-				done <- tx.RunScript(context.Background(), s, e, tx.RunOptions{Chunk: c.chunk, Limits: c.limits})
+				done <- script.Run(context.Background(), s, e, script.Options{Chunk: c.chunk, Limits: c.limits})
 			}()
-			var res *tx.Result
+			var res *script.Result
 			select {
 			case res = <-done:
 			case <-time.After(time.Minute):

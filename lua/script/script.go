@@ -1,8 +1,13 @@
-package tx
+// Package script runs a Lua recipe inside one transaction: the script,
+// then its checks, under the engine's limits; any error or failed check
+// rolls every change back, else it commits. It joins the engine and the
+// transaction core, which know nothing of each other.
+package script
 
 import (
 	"context"
 
+	"rewire/bindings/tx"
 	"rewire/lua/engine"
 )
 
@@ -12,27 +17,27 @@ type Result struct {
 	Err      *engine.Error        `json:"-"`
 	Error    string               `json:"error,omitempty"`
 	Checks   []engine.CheckResult `json:"checks,omitempty"`
-	Steps    []*Step              `json:"steps"`
-	Rollback *Report              `json:"-"`
+	Steps    []*tx.Step              `json:"steps"`
+	Rollback *tx.Report              `json:"-"`
 	State    string               `json:"state"`
 }
 
-// RunOptions says what to run: a file, or a chunk (`run -e`).
-type RunOptions struct {
+// Options says what to run: a file, or a chunk (`run -e`).
+type Options struct {
 	File   string
 	Chunk  string
 	Args   []string
 	Limits engine.Limits        // memory and time for the script and its checks together; zero: the engine's (none unless set)
-	Commit func(*Session) error // replaces the plain commit (confirm-or-revert); nil: commit
+	Commit func(*tx.Session) error // replaces the plain commit (confirm-or-revert); nil: commit
 }
 
-// RunScript runs one script inside one transaction: the script, then its
+// Run runs one script inside one transaction: the script, then its
 // checks; any error or failed check rolls every change back (each undo
 // step reported through the session's OnUndo), else it commits. The
 // script and its checks are one limited run: going past its memory or
 // time limit is an error like any other. The rollback and the commit are
 // not bounded by them.
-func RunScript(ctx context.Context, s *Session, e *engine.Engine, o RunOptions) *Result {
+func Run(ctx context.Context, s *tx.Session, e *engine.Engine, o Options) *Result {
 	res := &Result{}
 	if o.Limits != (engine.Limits{}) {
 		e.SetLimits(o.Limits)
@@ -51,31 +56,31 @@ func RunScript(ctx context.Context, s *Session, e *engine.Engine, o RunOptions) 
 	if lerr != nil {
 		res.Err, res.Error = lerr, lerr.Error()
 		res.Rollback = s.Rollback()
-		res.State = StateRolledBack
+		res.State = tx.StateRolledBack
 		if res.Rollback.Failed() > 0 {
-			res.State = StateIncomplete
+			res.State = tx.StateIncomplete
 		}
 		return res
 	}
 	commit := o.Commit
 	if commit == nil || s.Current() == nil || s.DryRun {
-		commit = func(s *Session) error { _, err := s.Commit(); return err }
+		commit = func(s *tx.Session) error { _, err := s.Commit(); return err }
 	}
 	if err := commit(s); err != nil {
 		res.Err = &engine.Error{Kind: engine.KindSystem, Op: "commit", Message: err.Error()}
 		res.Error = res.Err.Error()
 		res.Rollback = s.Rollback()
-		res.State = StateRolledBack
+		res.State = tx.StateRolledBack
 		return res
 	}
-	res.State = StateCommitted
+	res.State = tx.StateCommitted
 	return res
 }
 
 // runAndCheck runs the script, then its checks, and returns what ends the
 // run: the script's error, a limit a check went past, or the first
 // failed check.
-func runAndCheck(ctx context.Context, e *engine.Engine, o RunOptions, res *Result) *engine.Error {
+func runAndCheck(ctx context.Context, e *engine.Engine, o Options, res *Result) *engine.Error {
 	var lerr *engine.Error
 	if o.File != "" {
 		lerr = e.DoFile(ctx, o.File, o.Args)

@@ -1,14 +1,17 @@
-package tx
+// Package txlua is the `tx` Lua module: the transaction core's thin face
+// for scripts, kept apart so that bindings/tx knows nothing of Lua.
+package txlua
 
 import (
 	lua "github.com/yuin/gopher-lua"
 
+	"rewire/bindings/tx"
 	"rewire/lua/engine"
 )
 
 // Module is the `tx` Lua module: savepoints and explicit commit/rollback
 // for scripts that want them (an uncaught error rolls back by itself).
-func Module(s *Session) engine.Module {
+func Module(s *tx.Session) engine.Module {
 	return engine.Module{
 		Name: "tx",
 		Doc:  "The transaction around this run: savepoints, explicit commit and rollback.",
