@@ -17,8 +17,8 @@ type Result struct {
 	Err      *engine.Error        `json:"-"`
 	Error    string               `json:"error,omitempty"`
 	Checks   []engine.CheckResult `json:"checks,omitempty"`
-	Steps    []*tx.Step              `json:"steps"`
-	Rollback *tx.Report              `json:"-"`
+	Steps    []*tx.Step           `json:"steps"`
+	Rollback *tx.Report           `json:"-"`
 	State    string               `json:"state"`
 }
 
@@ -27,7 +27,7 @@ type Options struct {
 	File   string
 	Chunk  string
 	Args   []string
-	Limits engine.Limits        // memory and time for the script and its checks together; zero: the engine's (none unless set)
+	Limits engine.Limits           // memory and time for the script and its checks together; zero: the engine's (none unless set)
 	Commit func(*tx.Session) error // replaces the plain commit (confirm-or-revert); nil: commit
 }
 
