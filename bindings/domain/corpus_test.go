@@ -15,6 +15,7 @@ import (
 	"libvirt.org/go/libvirt"
 
 	"rewire/bindings/tx"
+	"rewire/bindings/virtconn"
 	"rewire/bindings/virtnet"
 	"rewire/lua/engine"
 )
@@ -122,7 +123,7 @@ func TestCorpusRepointTouchesOnlyThatNIC(t *testing.T) {
 	files, dupes := corpusFiles(t)
 	s := testDriver(t)
 	addBridge(t, s.Target, "br0")
-	c, err := virtnet.Connect(s.Target)
+	c, err := virtconn.Connect(s.Target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestCorpusRepointTouchesOnlyThatNIC(t *testing.T) {
 	for k, f := range files {
 		name := fmt.Sprintf("corpus%04d", k)
 		if err := define(s.Target, asTestGuest(f.text, name)); err != nil {
-			msg := virtnet.Message(err)
+			msg := virtconn.Message(err)
 			if f.own {
 				t.Errorf("%s: rewire's own fixture not defined: %s", f.name, msg)
 			}
@@ -340,14 +341,14 @@ func libvirtRefuses(t *testing.T, s *tx.Session, x string, i int, src Source) st
 	if err != nil {
 		return "rewire: " + err.Error()
 	}
-	c, err := virtnet.Connect(s.Target)
+	c, err := virtconn.Connect(s.Target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	d, err := c.DomainDefineXML(dt.replaceNIC(i, elem))
 	var le libvirt.Error
 	if errors.As(err, &le) {
-		return virtnet.Message(err)
+		return virtconn.Message(err)
 	}
 	if err != nil {
 		t.Fatal(err)

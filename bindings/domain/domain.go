@@ -12,7 +12,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"rewire/bindings/target"
-	"rewire/bindings/virtnet"
+	"rewire/bindings/virtconn"
 	"rewire/lua/engine"
 )
 
@@ -59,12 +59,12 @@ func List(tg *target.Target) ([]Summary, error) {
 // allDomains are every guest of the target's libvirt, running or not; the
 // caller frees each.
 func allDomains(tg *target.Target) ([]libvirt.Domain, error) {
-	c, err := virtnet.Connect(tg)
+	c, err := virtconn.Connect(tg)
 	if err != nil {
 		return nil, err
 	}
 	doms, err := c.ListAllDomains(0)
-	return doms, virtnet.Err(err)
+	return doms, virtconn.Err(err)
 }
 
 // Get is `virsh dominfo NAME`.
@@ -79,16 +79,16 @@ func Get(tg *target.Target, name string) (Info, error) {
 
 // Lookup finds a guest by name; the caller frees it.
 func Lookup(tg *target.Target, name string) (*libvirt.Domain, error) {
-	c, err := virtnet.Connect(tg)
+	c, err := virtconn.Connect(tg)
 	if err != nil {
 		return nil, err
 	}
 	d, err := c.LookupDomainByName(name)
-	if virtnet.IsNotFound(err) {
+	if virtconn.IsNotFound(err) {
 		return nil, engine.NotFound("no domain named %s", name)
 	}
 	if err != nil {
-		return nil, virtnet.Err(err)
+		return nil, virtconn.Err(err)
 	}
 	return d, nil
 }
@@ -97,12 +97,12 @@ func describe(d *libvirt.Domain) (Info, error) {
 	var in Info
 	var err error
 	if in.Name, err = d.GetName(); err != nil {
-		return in, virtnet.Err(err)
+		return in, virtconn.Err(err)
 	}
 	in.UUID, _ = d.GetUUIDString()
 	st, _, err := d.GetState()
 	if err != nil {
-		return in, virtnet.Err(err)
+		return in, virtconn.Err(err)
 	}
 	in.State = stateNames[st]
 	in.Autostart, _ = d.GetAutostart()
@@ -127,7 +127,7 @@ func XML(tg *target.Target, name string, inactive bool) (string, error) {
 		flags = libvirt.DOMAIN_XML_INACTIVE
 	}
 	x, err := d.GetXMLDesc(flags)
-	return x, virtnet.Err(err)
+	return x, virtconn.Err(err)
 }
 
 // liveDef parses the guest's current XML (live when it runs).
@@ -145,7 +145,7 @@ func configDef(d *libvirt.Domain) (*libvirtxml.Domain, error) {
 // undo must not lose them.
 func configText(d *libvirt.Domain) (string, error) {
 	x, err := d.GetXMLDesc(libvirt.DOMAIN_XML_INACTIVE | libvirt.DOMAIN_XML_SECURE)
-	return x, virtnet.Err(err)
+	return x, virtconn.Err(err)
 }
 
 // parseDesc parses the guest's XML, always with its secrets: parts of it
@@ -153,7 +153,7 @@ func configText(d *libvirt.Domain) (string, error) {
 func parseDesc(d *libvirt.Domain, flags libvirt.DomainXMLFlags) (*libvirtxml.Domain, error) {
 	x, err := d.GetXMLDesc(flags | libvirt.DOMAIN_XML_SECURE)
 	if err != nil {
-		return nil, virtnet.Err(err)
+		return nil, virtconn.Err(err)
 	}
 	def := &libvirtxml.Domain{}
 	if err := def.Unmarshal(x); err != nil {

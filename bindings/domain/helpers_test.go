@@ -7,7 +7,7 @@ import (
 
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
-	"rewire/bindings/virtnet"
+	"rewire/bindings/virtconn"
 )
 
 // testDriver gives a session whose target is a fresh namespace and whose
@@ -29,7 +29,7 @@ func testDriver(t *testing.T) *tx.Session {
 	}
 	tg := nstest.New(t)
 	tg.LibvirtURI = "test://" + path
-	t.Cleanup(func() { virtnet.Disconnect(tg.LibvirtURI) })
+	t.Cleanup(func() { virtconn.Disconnect(tg.LibvirtURI) })
 	return &tx.Session{Store: st, Target: tg, Script: "test"}
 }
 

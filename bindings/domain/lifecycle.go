@@ -8,7 +8,7 @@ import (
 
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
-	"rewire/bindings/virtnet"
+	"rewire/bindings/virtconn"
 	"rewire/lua/engine"
 )
 
@@ -86,7 +86,7 @@ func Undefine(s *tx.Session, name string) error {
 				return err
 			}
 			defer d.Free()
-			return virtnet.Err(d.Undefine())
+			return virtconn.Err(d.Undefine())
 		},
 	})
 }
@@ -105,7 +105,7 @@ func captureDef(tg *target.Target, name string) (defUndo, error) {
 		return u, nil
 	}
 	if u.XML, err = d.GetXMLDesc(libvirt.DOMAIN_XML_INACTIVE | libvirt.DOMAIN_XML_SECURE); err != nil {
-		return u, virtnet.Err(err)
+		return u, virtconn.Err(err)
 	}
 	u.Autostart, _ = d.GetAutostart()
 	return u, nil
@@ -126,7 +126,7 @@ func restoreDefinition(tg *target.Target, u defUndo) error {
 		if !statusOf(d).persistent {
 			return nil
 		}
-		return virtnet.Err(d.Undefine())
+		return virtconn.Err(d.Undefine())
 	}
 	if err := define(tg, u.XML); err != nil {
 		return err
@@ -137,7 +137,7 @@ func restoreDefinition(tg *target.Target, u defUndo) error {
 	}
 	defer d.Free()
 	if cur, _ := d.GetAutostart(); cur != u.Autostart {
-		return virtnet.Err(d.SetAutostart(u.Autostart))
+		return virtconn.Err(d.SetAutostart(u.Autostart))
 	}
 	return nil
 }
@@ -178,11 +178,11 @@ func setActive(s *tx.Session, name, verb string) error {
 			defer d.Free()
 			switch verb {
 			case "start":
-				return virtnet.Err(d.Create())
+				return virtconn.Err(d.Create())
 			case "shutdown":
-				return virtnet.Err(d.Shutdown())
+				return virtconn.Err(d.Shutdown())
 			}
-			return virtnet.Err(d.Destroy())
+			return virtconn.Err(d.Destroy())
 		},
 	})
 }
@@ -201,7 +201,7 @@ func restoreActive(tg *target.Target, u activeUndo) error {
 		return nil
 	}
 	if u.Active {
-		return virtnet.Err(d.Create())
+		return virtconn.Err(d.Create())
 	}
-	return virtnet.Err(d.Destroy())
+	return virtconn.Err(d.Destroy())
 }

@@ -10,7 +10,7 @@ import (
 
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
-	"rewire/bindings/virtnet"
+	"rewire/bindings/virtconn"
 )
 
 // newMAC picks the MAC for a NIC attached without one, in the 52:54:00
@@ -22,7 +22,7 @@ import (
 func newMAC(s *tx.Session, d *libvirt.Domain, src Source) (string, error) {
 	uuid, err := d.GetUUIDString()
 	if err != nil {
-		return "", virtnet.Err(err)
+		return "", virtconn.Err(err)
 	}
 	used, err := macsInUse(s.Target)
 	if err != nil {

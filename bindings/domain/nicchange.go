@@ -8,7 +8,7 @@ import (
 
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
-	"rewire/bindings/virtnet"
+	"rewire/bindings/virtconn"
 	"rewire/lua/engine"
 )
 
@@ -84,13 +84,13 @@ func restoreNIC(tg *target.Target, u nicUndo) error {
 		}
 	}
 	if u.Config != "" {
-		c, err := virtnet.Connect(tg)
+		c, err := virtconn.Connect(tg)
 		if err != nil {
 			return err
 		}
 		nd, err := c.DomainDefineXML(u.Config)
 		if err != nil {
-			return fmt.Errorf("domain %s: redefine: %w", u.Domain, virtnet.Err(err))
+			return fmt.Errorf("domain %s: redefine: %w", u.Domain, virtconn.Err(err))
 		}
 		nd.Free()
 	}
@@ -130,7 +130,7 @@ func setLiveNIC(d *libvirt.Domain, u nicUndo, want string) error {
 		}
 		return detachLive(d, u, x)
 	case cur == nil:
-		return virtnet.Err(d.AttachDeviceFlags(want, libvirt.DOMAIN_DEVICE_MODIFY_LIVE))
+		return virtconn.Err(d.AttachDeviceFlags(want, libvirt.DOMAIN_DEVICE_MODIFY_LIVE))
 	}
 	var w libvirtxml.DomainInterface
 	if err := w.Unmarshal(want); err != nil {
@@ -139,7 +139,7 @@ func setLiveNIC(d *libvirt.Domain, u nicUndo, want string) error {
 	if NICType(cur) == NICType(&w) && NICSource(cur) == NICSource(&w) {
 		return nil
 	}
-	return virtnet.Err(d.UpdateDeviceFlags(want, libvirt.DOMAIN_DEVICE_MODIFY_LIVE))
+	return virtconn.Err(d.UpdateDeviceFlags(want, libvirt.DOMAIN_DEVICE_MODIFY_LIVE))
 }
 
 // driftNIC reports whether the NIC is no longer as the change left it.
@@ -188,7 +188,7 @@ func driftNIC(tg *target.Target, u nicUndo) error {
 // a NIC still plugged in is an error, not a silent success.
 func detachLive(d *libvirt.Domain, u nicUndo, dev string) error {
 	if err := d.DetachDeviceFlags(dev, libvirt.DOMAIN_DEVICE_MODIFY_LIVE); err != nil {
-		return virtnet.Err(err)
+		return virtconn.Err(err)
 	}
 	def, err := liveDef(d)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"libvirt.org/go/libvirt"
 
 	"rewire/bindings/target"
-	"rewire/bindings/virtnet"
+	"rewire/bindings/virtconn"
 )
 
 // nicEdit is one NIC change ready to apply: the live device operation
@@ -35,7 +35,7 @@ func (e *nicEdit) apply(tg *target.Target) error {
 	defer d.Free()
 	if e.live != "" {
 		if err := e.liveOp(d, e.live); err != nil {
-			return virtnet.Err(err)
+			return virtconn.Err(err)
 		}
 	}
 	if e.config != "" {
@@ -89,13 +89,13 @@ func persistentText(d *libvirt.Domain, st status) (*domText, error) {
 
 // define is `virsh define` of a whole domain XML.
 func define(tg *target.Target, xml string) error {
-	c, err := virtnet.Connect(tg)
+	c, err := virtconn.Connect(tg)
 	if err != nil {
 		return err
 	}
 	d, err := c.DomainDefineXML(xml)
 	if err != nil {
-		return virtnet.Err(err)
+		return virtconn.Err(err)
 	}
 	return d.Free()
 }

@@ -4,7 +4,7 @@ import (
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
 
-	"rewire/bindings/virtnet"
+	"rewire/bindings/virtconn"
 	"rewire/lua/engine"
 )
 
@@ -29,7 +29,7 @@ func locateNIC(d *libvirt.Domain, name string, ref NICRef, sc Scope) (*nicTarget
 	if sc.Live || (ref.Alias != "" && statusOf(d).active) {
 		x, err := d.GetXMLDesc(libvirt.DOMAIN_XML_SECURE)
 		if err != nil {
-			return nil, virtnet.Err(err)
+			return nil, virtconn.Err(err)
 		}
 		live, err := parseDomText(x)
 		if err != nil {

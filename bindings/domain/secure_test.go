@@ -9,7 +9,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"rewire/bindings/tx"
-	"rewire/bindings/virtnet"
+	"rewire/bindings/virtconn"
 )
 
 // defineFixture defines a guest from testdata/libvirt/guests straight on
@@ -33,7 +33,7 @@ func defineFixture(t *testing.T, s *tx.Session, file string) string {
 // secureXML is the persistent XML with secrets, as an admin's backup has it.
 func secureXML(t *testing.T, s *tx.Session, name string) string {
 	t.Helper()
-	c, err := virtnet.Connect(s.Target)
+	c, err := virtconn.Connect(s.Target)
 	if err != nil {
 		t.Fatal(err)
 	}

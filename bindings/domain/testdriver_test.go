@@ -7,7 +7,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"libvirt.org/go/libvirtxml"
 
-	"rewire/bindings/virtnet"
+	"rewire/bindings/virtconn"
 	"rewire/lua/engine"
 )
 
@@ -245,5 +245,5 @@ func TestRecoverFromJournal(t *testing.T) {
 	if err := restoreNIC(s.Target, nicUndo{Domain: "gone", MAC: "52:54:00:0c:8b:d2", Config: before}); err != nil {
 		t.Fatalf("undo on a vanished guest: %v", err)
 	}
-	_ = virtnet.URI(s.Target)
+	_ = virtconn.URI(s.Target)
 }

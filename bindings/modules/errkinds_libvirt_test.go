@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"rewire/bindings/tx"
+	"rewire/bindings/virtconn"
 	"rewire/bindings/virtnet"
 	"rewire/lua/engine"
 )
@@ -24,7 +25,7 @@ func init() {
 			t.Fatal(err)
 		}
 		h.host.LibvirtURI = "test://" + node
-		t.Cleanup(func() { virtnet.Disconnect(h.host.LibvirtURI) })
+		t.Cleanup(func() { virtconn.Disconnect(h.host.LibvirtURI) })
 		return virtnet.Module, []kindCase{
 			{"network", "unknown option", `network.dhcp_host_add("default", {mac = "52:54:00:00:00:42", ip = "192.168.122.42", nmae = "x"})`, "invalid"},
 			{"network", "bad XML", `network.define("<network><name>")`, "invalid"},

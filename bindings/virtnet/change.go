@@ -9,6 +9,7 @@ import (
 	"rewire/bindings/errkind"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
+	"rewire/bindings/virtconn"
 	"rewire/lua/engine"
 )
 
@@ -76,13 +77,13 @@ func Define(s *tx.Session, xml string) (string, error) {
 		Desc: fmt.Sprintf("%s network %s", verb, def.Name),
 		Undo: prior,
 		Apply: func() error {
-			c, err := connectNetworks(s.Target)
+			c, err := virtconn.ConnectNetworks(s.Target)
 			if err != nil {
 				return err
 			}
 			n, err := c.NetworkDefineXML(xml)
 			if err != nil {
-				return Err(err)
+				return virtconn.Err(err)
 			}
 			return n.Free()
 		},
@@ -108,7 +109,7 @@ func Undefine(s *tx.Session, name string) error {
 				return err
 			}
 			defer n.Free()
-			return Err(n.Undefine())
+			return virtconn.Err(n.Undefine())
 		},
 	})
 }
@@ -131,7 +132,7 @@ func capture(tg *target.Target, name string) (defUndo, error) {
 		// Drivers without --inactive (the test driver) have no separate
 		// persistent XML: the current one is it.
 		if u.XML, err = n.GetXMLDesc(0); err != nil {
-			return u, Err(err)
+			return u, virtconn.Err(err)
 		}
 	}
 	u.Autostart, _ = n.GetAutostart()
@@ -141,31 +142,31 @@ func capture(tg *target.Target, name string) (defUndo, error) {
 // restoreDefinition brings the network's persistent definition back to
 // u: redefined from the old XML, or undefined if it had none.
 func restoreDefinition(tg *target.Target, u defUndo) error {
-	c, err := connectNetworks(tg)
+	c, err := virtconn.ConnectNetworks(tg)
 	if err != nil {
 		return err
 	}
 	if u.XML == "" {
 		n, err := c.LookupNetworkByName(u.Name)
-		if IsNotFound(err) {
+		if virtconn.IsNotFound(err) {
 			return nil
 		}
 		if err != nil {
-			return Err(err)
+			return virtconn.Err(err)
 		}
 		defer n.Free()
 		if p, _ := n.IsPersistent(); !p {
 			return nil
 		}
-		return Err(n.Undefine())
+		return virtconn.Err(n.Undefine())
 	}
 	n, err := c.NetworkDefineXML(u.XML)
 	if err != nil {
-		return Err(err)
+		return virtconn.Err(err)
 	}
 	defer n.Free()
 	if cur, _ := n.GetAutostart(); cur != u.Autostart {
-		return Err(n.SetAutostart(u.Autostart))
+		return virtconn.Err(n.SetAutostart(u.Autostart))
 	}
 	return nil
 }
@@ -215,9 +216,9 @@ func restoreActive(tg *target.Target, u activeUndo) error {
 		return nil
 	}
 	if u.Active {
-		return Err(n.Create())
+		return virtconn.Err(n.Create())
 	}
-	return Err(n.Destroy())
+	return virtconn.Err(n.Destroy())
 }
 
 func driftActive(tg *target.Target, name string, want bool) error {
@@ -241,7 +242,7 @@ func SetAutostart(s *tx.Session, name string, on bool) error {
 	before, err := n.GetAutostart()
 	n.Free()
 	if err != nil {
-		return Err(err)
+		return virtconn.Err(err)
 	}
 	if before == on {
 		return nil
@@ -266,5 +267,5 @@ func setAutostart(tg *target.Target, name string, on bool) error {
 	if cur, _ := n.GetAutostart(); cur == on {
 		return nil
 	}
-	return Err(n.SetAutostart(on))
+	return virtconn.Err(n.SetAutostart(on))
 }

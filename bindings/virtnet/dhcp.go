@@ -12,6 +12,7 @@ import (
 	"rewire/bindings/errkind"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
+	"rewire/bindings/virtconn"
 	"rewire/lua/engine"
 )
 
@@ -34,7 +35,7 @@ func Leases(tg *target.Target, name string) ([]Lease, error) {
 	defer n.Free()
 	ls, err := n.GetDHCPLeases()
 	if err != nil {
-		return nil, Err(err)
+		return nil, virtconn.Err(err)
 	}
 	out := make([]Lease, 0, len(ls))
 	for _, l := range ls {
@@ -165,5 +166,5 @@ func setHost(tg *target.Target, network string, h Host, present bool) error {
 	if !present {
 		cmd = libvirt.NETWORK_UPDATE_COMMAND_DELETE
 	}
-	return Err(n.Update(cmd, libvirt.NETWORK_SECTION_IP_DHCP_HOST, -1, x, flags))
+	return virtconn.Err(n.Update(cmd, libvirt.NETWORK_SECTION_IP_DHCP_HOST, -1, x, flags))
 }

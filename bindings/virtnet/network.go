@@ -8,6 +8,7 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"rewire/bindings/target"
+	"rewire/bindings/virtconn"
 	"rewire/lua/engine"
 )
 
@@ -53,13 +54,13 @@ type Info struct {
 
 // List is `virsh net-list --all`, ordered by name.
 func List(tg *target.Target) ([]Summary, error) {
-	c, err := connectNetworks(tg)
+	c, err := virtconn.ConnectNetworks(tg)
 	if err != nil {
 		return nil, err
 	}
 	nets, err := c.ListAllNetworks(0)
 	if err != nil {
-		return nil, Err(err)
+		return nil, virtconn.Err(err)
 	}
 	out := make([]Summary, 0, len(nets))
 	for i := range nets {
@@ -96,16 +97,16 @@ func Exists(tg *target.Target, name string) bool {
 
 // Lookup finds a network by name; the caller frees it.
 func Lookup(tg *target.Target, name string) (*libvirt.Network, error) {
-	c, err := connectNetworks(tg)
+	c, err := virtconn.ConnectNetworks(tg)
 	if err != nil {
 		return nil, err
 	}
 	n, err := c.LookupNetworkByName(name)
-	if IsNotFound(err) {
+	if virtconn.IsNotFound(err) {
 		return nil, engine.NotFound("no network named %s", name)
 	}
 	if err != nil {
-		return nil, Err(err)
+		return nil, virtconn.Err(err)
 	}
 	return n, nil
 }
@@ -114,7 +115,7 @@ func describe(n *libvirt.Network) (Info, error) {
 	var in Info
 	var err error
 	if in.XML, err = n.GetXMLDesc(0); err != nil {
-		return in, Err(err)
+		return in, virtconn.Err(err)
 	}
 	var def libvirtxml.Network
 	if err := def.Unmarshal(in.XML); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"rewire/bindings/target/nstest"
 	"rewire/bindings/tx"
+	"rewire/bindings/virtconn"
 	"rewire/lua/engine"
 )
 
@@ -27,7 +28,7 @@ func testDriver(t *testing.T) *tx.Session {
 	}
 	tg := nstest.New(t)
 	tg.LibvirtURI = "test://" + path
-	t.Cleanup(func() { Disconnect(tg.LibvirtURI) })
+	t.Cleanup(func() { virtconn.Disconnect(tg.LibvirtURI) })
 	return &tx.Session{Store: st, Target: tg, Script: "test"}
 }
 

@@ -16,6 +16,7 @@ import (
 	"rewire/bindings/domain"
 	"rewire/bindings/link"
 	"rewire/bindings/tx"
+	"rewire/bindings/virtconn"
 	"rewire/bindings/virtnet"
 	"rewire/lua/engine"
 )
@@ -37,7 +38,7 @@ func realLab(t *testing.T) *Lab {
 	}
 	t.Logf("libvirt part of lab up took %v s", l.Status()["libvirt_up_seconds"])
 	t.Cleanup(func() {
-		virtnet.Disconnect(l.LibvirtURI())
+		virtconn.Disconnect(l.LibvirtURI())
 		if err := l.Down(func(m string) { t.Log(m) }); err != nil {
 			t.Errorf("lab down: %v", err)
 		}

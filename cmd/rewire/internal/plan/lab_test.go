@@ -14,6 +14,7 @@ import (
 	"rewire/bindings/modules"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
+	"rewire/bindings/virtconn"
 	"rewire/bindings/virtnet"
 	"rewire/cmd/rewire/internal/lab"
 	"rewire/lua/engine"
@@ -35,7 +36,7 @@ func privateLab(t *testing.T) *lab.Lab {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		virtnet.Disconnect(l.LibvirtURI())
+		virtconn.Disconnect(l.LibvirtURI())
 		if err := l.Down(func(string) {}); err != nil {
 			t.Errorf("lab down: %v", err)
 		}

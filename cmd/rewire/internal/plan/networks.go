@@ -9,7 +9,7 @@ import (
 	"libvirt.org/go/libvirt"
 
 	"rewire/bindings/target"
-	"rewire/bindings/virtnet"
+	"rewire/bindings/virtconn"
 )
 
 // copyNetworks copies the target's libvirt networks — definitions,
@@ -22,7 +22,7 @@ import (
 // "" and no error: the target has no libvirt to copy from (network
 // changes are then listed, as guests' are).
 func copyNetworks(tg *target.Target, dir string) (string, error) {
-	c, err := virtnet.Connect(tg)
+	c, err := virtconn.Connect(tg)
 	if err != nil {
 		return "", nil
 	}
@@ -46,7 +46,7 @@ func copyNetworks(tg *target.Target, dir string) (string, error) {
 		}
 		if err != nil {
 			n.Free()
-			return "", fmt.Errorf("plan: read network %s: %s", name, virtnet.Message(err))
+			return "", fmt.Errorf("plan: read network %s: %s", name, virtconn.Message(err))
 		}
 		s := state{name: name}
 		s.active, _ = n.IsActive()
@@ -62,7 +62,7 @@ func copyNetworks(tg *target.Target, dir string) (string, error) {
 	}
 	uri := "test://" + file
 	cp := &target.Target{Spec: target.Spec{Name: tg.Name, LibvirtURI: uri}}
-	tc, err := virtnet.Connect(cp)
+	tc, err := virtconn.Connect(cp)
 	if err != nil {
 		return "", err
 	}
@@ -70,8 +70,8 @@ func copyNetworks(tg *target.Target, dir string) (string, error) {
 	// are not running on the target.
 	for _, s := range states {
 		if err := setState(tc, s.name, s.active, s.autostart); err != nil {
-			virtnet.Disconnect(uri)
-			return "", fmt.Errorf("plan: copy of network %s: %s", s.name, virtnet.Message(err))
+			virtconn.Disconnect(uri)
+			return "", fmt.Errorf("plan: copy of network %s: %s", s.name, virtconn.Message(err))
 		}
 	}
 	return uri, nil

@@ -25,7 +25,7 @@ import (
 
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
-	"rewire/bindings/virtnet"
+	"rewire/bindings/virtconn"
 	"rewire/lua/engine"
 )
 
@@ -102,7 +102,7 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 		return nil, err
 	}
 	if rep.NetworksURI != "" {
-		defer virtnet.Disconnect(rep.NetworksURI)
+		defer virtconn.Disconnect(rep.NetworksURI)
 	}
 	st, err := tx.OpenStore(filepath.Join(dir, "journal"))
 	if err != nil {

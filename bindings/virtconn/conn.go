@@ -1,9 +1,9 @@
-// Package virtnet reads and changes libvirt networks (`virsh net-*`), and
-// holds the libvirt connection every libvirt binding shares: one per URI
-// per process, opened at first use, so a rollback in the same process
-// talks to the same daemon (and the same in-memory test driver) as the
-// changes it undoes.
-package virtnet
+// Package virtconn holds the libvirt connection every libvirt binding
+// (domain, network) shares: one per URI per process, opened at first
+// use, so a rollback in the same process talks to the same daemon (and
+// the same in-memory test driver) as the changes it undoes; and turns
+// libvirt's errors into one line of the right kind.
+package virtconn
 
 import (
 	"errors"
@@ -43,9 +43,9 @@ var (
 // -c URI`), opening it on first use and again if the daemon went away.
 func Connect(tg *target.Target) (*libvirt.Connect, error) { return connect(URI(tg)) }
 
-// connectNetworks is Connect for the target's networks, which a plan
+// ConnectNetworks is Connect for the target's networks, which a plan
 // keeps in a copy of their own (target.Spec.NetworksURI).
-func connectNetworks(tg *target.Target) (*libvirt.Connect, error) {
+func ConnectNetworks(tg *target.Target) (*libvirt.Connect, error) {
 	if tg != nil && tg.NetworksURI != "" {
 		return connect(tg.NetworksURI)
 	}
