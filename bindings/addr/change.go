@@ -12,6 +12,19 @@ import (
 	"rewire/bindings/tx"
 )
 
+var addKind = tx.NewKind("addr.add", func(tg *target.Target, d devState) error {
+	return remove(tg, *d.Added)
+}, tx.KindOptions[devState]{Drift: func(tg *target.Target, d devState) error {
+	if ok, err := has(tg, d.Dev, d.Added.CIDR); err != nil || !ok {
+		return fmt.Errorf("%s is no longer on %s", d.Added.CIDR, d.Dev)
+	}
+	return nil
+}})
+
+var delKind = tx.NewKind("addr.del", func(tg *target.Target, d devState) error {
+	return restore(tg, d)
+}, tx.KindOptions[devState]{})
+
 // devState is a device's addresses and admin routes, as the journal keeps
 // them for an address change: deleting an address makes the kernel drop
 // its secondaries and the routes through its subnet, so the undo puts all
@@ -21,20 +34,6 @@ type devState struct {
 	Addrs  []Spec       `json:"addrs"`
 	Routes []route.Spec `json:"routes"`
 	Added  *Spec        `json:"added,omitempty"` // for add: what to remove
-}
-
-func init() {
-	tx.RegisterFunc("addr.add", func(tg *target.Target, d devState) error {
-		return remove(tg, *d.Added)
-	}, func(tg *target.Target, d devState) error {
-		if ok, err := has(tg, d.Dev, d.Added.CIDR); err != nil || !ok {
-			return fmt.Errorf("%s is no longer on %s", d.Added.CIDR, d.Dev)
-		}
-		return nil
-	})
-	tx.RegisterFunc("addr.del", func(tg *target.Target, d devState) error {
-		return restore(tg, d)
-	}, nil)
 }
 
 func capture(tg *target.Target, dev string) (devState, error) {
@@ -126,9 +125,7 @@ func addSpec(s *tx.Session, a Spec) error {
 		}
 	}
 	d.Added = &a
-	return s.Apply(tx.Change{Kind: "addr.add", Obj: "addr:" + a.Dev + ":" + a.CIDR,
-		Desc: fmt.Sprintf("add %s to %s", a.CIDR, a.Dev), Undo: d,
-		Apply: func() error { return restore(s.Target, devState{Dev: a.Dev, Addrs: []Spec{a}}) }})
+	return addKind.Apply(s, "addr:"+a.Dev+":"+a.CIDR, fmt.Sprintf("add %s to %s", a.CIDR, a.Dev), d, func() error { return restore(s.Target, devState{Dev: a.Dev, Addrs: []Spec{a}}) })
 }
 
 // Del is `ip addr del CIDR dev DEV`.
@@ -142,9 +139,7 @@ func Del(s *tx.Session, dev, cidr string) error {
 	}
 	for _, a := range d.Addrs {
 		if a.CIDR == cidr {
-			return s.Apply(tx.Change{Kind: "addr.del", Obj: "addr:" + dev + ":" + cidr,
-				Desc: fmt.Sprintf("remove %s from %s", cidr, dev), Undo: d,
-				Apply: func() error { return remove(s.Target, a) }})
+			return delKind.Apply(s, "addr:"+dev+":"+cidr, fmt.Sprintf("remove %s from %s", cidr, dev), d, func() error { return remove(s.Target, a) })
 		}
 	}
 	return errkind.NotFound("%s is not on %s", cidr, dev)

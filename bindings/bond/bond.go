@@ -18,6 +18,15 @@ import (
 	"rewire/bindings/tx"
 )
 
+var createKind = tx.NewKind("bond.create", func(tg *target.Target, c created) error {
+	return deleteIfBond(tg, c.Name)
+}, tx.KindOptions[created]{Drift: func(tg *target.Target, c created) error {
+	_, err := getBond(tg, c.Name)
+	return err
+}})
+
+var deleteKind = tx.NewKind("bond.delete", recreate, tx.KindOptions[deleted]{})
+
 // CreateOptions are Create's options: the bond's, its slaves, and whether
 // it comes up (default true).
 type CreateOptions struct {
@@ -31,13 +40,6 @@ type created struct {
 }
 
 func init() {
-	tx.RegisterFunc("bond.create", func(tg *target.Target, c created) error {
-		return deleteIfBond(tg, c.Name)
-	}, func(tg *target.Target, c created) error {
-		_, err := getBond(tg, c.Name)
-		return err
-	})
-	tx.RegisterFunc("bond.delete", recreate, nil)
 	link.RegisterDeleter("bond", Delete)
 }
 
@@ -98,8 +100,7 @@ func Create(s *tx.Session, name string, o CreateOptions) error {
 	}
 	create := o.Options
 	create.Primary = nil // the primary must be a slave first
-	err := s.Apply(tx.Change{Kind: "bond.create", Obj: "link:" + name, Desc: fmt.Sprintf("create bond %s %s", name, create),
-		Undo: created{Name: name}, Apply: func() error { return add(s.Target, name, final, create, nil) }})
+	err := createKind.Apply(s, "link:"+name, fmt.Sprintf("create bond %s %s", name, create), created{Name: name}, func() error { return add(s.Target, name, final, create, nil) })
 	if err != nil {
 		return err
 	}
@@ -204,9 +205,7 @@ func Delete(s *tx.Session, name string) error {
 	if d.Addrs, d.Routes, err = addr.Snapshot(s.Target, name); err != nil {
 		return err
 	}
-	return s.Apply(tx.Change{Kind: "bond.delete", Obj: "link:" + name, Desc: "delete bond " + name,
-		Ends: append(addr.Objects(d.Addrs, d.Routes), "bond:"+name),
-		Undo: d, Apply: func() error { return deleteIfBond(s.Target, name) }})
+	return s.Apply(deleteKind.Change("link:"+name, "delete bond "+name, d, func() error { return deleteIfBond(s.Target, name) }).Ending(append(addr.Objects(d.Addrs, d.Routes), "bond:"+name)))
 }
 
 func recreate(tg *target.Target, d deleted) error {

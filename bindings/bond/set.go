@@ -9,28 +9,26 @@ import (
 	"rewire/bindings/tx"
 )
 
+var setKind = tx.NewKind("bond.set", func(tg *target.Target, u setUndo) error {
+	if _, err := tg.LinkByName(u.Name); err != nil {
+		return nil // already gone
+	}
+	return writeConfig(tg, u.Name, u.Before)
+}, tx.KindOptions[setUndo]{Drift: func(tg *target.Target, u setUndo) error {
+	b, err := getBond(tg, u.Name)
+	if err != nil {
+		return fmt.Errorf("bond %s: %w", u.Name, err)
+	}
+	if now := readConfig(tg, b); now != u.After {
+		return fmt.Errorf("bond %s is %+v, the transaction left %+v", u.Name, now, u.After)
+	}
+	return nil
+}})
+
 type setUndo struct {
 	Name   string `json:"name"`
 	Before Config `json:"before"`
 	After  Config `json:"after"`
-}
-
-func init() {
-	tx.RegisterFunc("bond.set", func(tg *target.Target, u setUndo) error {
-		if _, err := tg.LinkByName(u.Name); err != nil {
-			return nil // already gone
-		}
-		return writeConfig(tg, u.Name, u.Before)
-	}, func(tg *target.Target, u setUndo) error {
-		b, err := getBond(tg, u.Name)
-		if err != nil {
-			return fmt.Errorf("bond %s: %w", u.Name, err)
-		}
-		if now := readConfig(tg, b); now != u.After {
-			return fmt.Errorf("bond %s is %+v, the transaction left %+v", u.Name, now, u.After)
-		}
-		return nil
-	})
 }
 
 // Set is `ip link set BOND type bond mode M miimon N ...`: changes only
@@ -72,6 +70,5 @@ func Set(s *tx.Session, name string, o Options) error {
 	if after == before {
 		return nil
 	}
-	return s.Apply(tx.Change{Kind: "bond.set", Obj: "bond:" + name, Desc: fmt.Sprintf("set bond %s %s", name, o),
-		Undo: setUndo{Name: name, Before: before, After: after}, Apply: func() error { return writeConfig(s.Target, name, after) }})
+	return setKind.Apply(s, "bond:"+name, fmt.Sprintf("set bond %s %s", name, o), setUndo{Name: name, Before: before, After: after}, func() error { return writeConfig(s.Target, name, after) })
 }

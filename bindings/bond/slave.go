@@ -14,6 +14,26 @@ import (
 	"rewire/bindings/tx"
 )
 
+var addSlaveKind = tx.NewKind("bond.add_slave", func(tg *target.Target, u slaveUndo) error {
+	return release(tg, u)
+}, tx.KindOptions[slaveUndo]{Drift: func(tg *target.Target, u slaveUndo) error {
+	in, err := link.Get(tg, u.Before.Name)
+	if err != nil {
+		return fmt.Errorf("slave %s: %w", u.Before.Name, err)
+	}
+	if in.Master != u.Bond {
+		return fmt.Errorf("%s is no longer a slave of %s", u.Before.Name, u.Bond)
+	}
+	return nil
+}})
+
+var removeSlaveKind = tx.NewKind("bond.remove_slave", func(tg *target.Target, u releaseUndo) error {
+	if err := enslave(tg, u.Bond, u.Slave.Name); err != nil {
+		return err
+	}
+	return link.Restore(tg, u.Slave.Name, u.Slave)
+}, tx.KindOptions[releaseUndo]{})
+
 // slaveUndo is a slave as it was before enslaving: its own MAC, MTU and
 // state, addresses and routes, which releasing it must give back.
 type slaveUndo struct {
@@ -27,27 +47,6 @@ type slaveUndo struct {
 type releaseUndo struct {
 	Bond  string     `json:"bond"`
 	Slave link.State `json:"slave"`
-}
-
-func init() {
-	tx.RegisterFunc("bond.add_slave", func(tg *target.Target, u slaveUndo) error {
-		return release(tg, u)
-	}, func(tg *target.Target, u slaveUndo) error {
-		in, err := link.Get(tg, u.Before.Name)
-		if err != nil {
-			return fmt.Errorf("slave %s: %w", u.Before.Name, err)
-		}
-		if in.Master != u.Bond {
-			return fmt.Errorf("%s is no longer a slave of %s", u.Before.Name, u.Bond)
-		}
-		return nil
-	})
-	tx.RegisterFunc("bond.remove_slave", func(tg *target.Target, u releaseUndo) error {
-		if err := enslave(tg, u.Bond, u.Slave.Name); err != nil {
-			return err
-		}
-		return link.Restore(tg, u.Slave.Name, u.Slave)
-	}, nil)
 }
 
 // checkSlave says why slave cannot join bond, if it cannot; it returns
@@ -109,8 +108,7 @@ func AddSlave(s *tx.Session, bond, slave string) error {
 	if u.Addrs, u.Routes, err = addr.Snapshot(s.Target, slave); err != nil {
 		return err
 	}
-	return s.Apply(tx.Change{Kind: "bond.add_slave", Obj: "link:" + slave, Desc: fmt.Sprintf("enslave %s to bond %s", slave, bond),
-		Undo: u, Apply: func() error { return enslave(s.Target, bond, slave) }})
+	return addSlaveKind.Apply(s, "link:"+slave, fmt.Sprintf("enslave %s to bond %s", slave, bond), u, func() error { return enslave(s.Target, bond, slave) })
 }
 
 // enslave puts slave into bond (down first, as the kernel wants) and
@@ -194,24 +192,23 @@ func RemoveSlave(s *tx.Session, bond, slave string) error {
 		return errkind.NotFound("%s is not a slave of %s", slave, bond)
 	}
 	st := link.State{Name: in.Name, Up: in.Up, MTU: in.MTU, MAC: in.MAC, Master: in.Master}
-	return s.Apply(tx.Change{Kind: "bond.remove_slave", Obj: "link:" + slave, Desc: fmt.Sprintf("release %s from bond %s", slave, bond),
-		Undo: releaseUndo{Bond: bond, Slave: st}, Apply: func() error {
-			h, err := s.Target.Handle()
-			if err != nil {
-				return err
-			}
-			l, err := s.Target.LinkByName(slave)
-			if err != nil {
-				return err
-			}
-			if err := h.LinkSetNoMaster(l); err != nil {
-				return fmt.Errorf("release %s from %s: %w", slave, bond, err)
-			}
-			if in.Up {
-				return h.LinkSetUp(l)
-			}
-			return nil
-		}})
+	return removeSlaveKind.Apply(s, "link:"+slave, fmt.Sprintf("release %s from bond %s", slave, bond), releaseUndo{Bond: bond, Slave: st}, func() error {
+		h, err := s.Target.Handle()
+		if err != nil {
+			return err
+		}
+		l, err := s.Target.LinkByName(slave)
+		if err != nil {
+			return err
+		}
+		if err := h.LinkSetNoMaster(l); err != nil {
+			return fmt.Errorf("release %s from %s: %w", slave, bond, err)
+		}
+		if in.Up {
+			return h.LinkSetUp(l)
+		}
+		return nil
+	})
 }
 
 // takeFirstSlaveMAC gives an empty bond its first slave's MAC as its own

@@ -16,6 +16,13 @@ import (
 	"rewire/bindings/tx"
 )
 
+var createKind = tx.NewKind("bridge.create", func(tg *target.Target, c created) error {
+	return deleteIfBridge(tg, c.Name)
+}, tx.KindOptions[created]{Drift: func(tg *target.Target, c created) error {
+	_, err := Get(tg, c.Name)
+	return err
+}})
+
 // Info is one bridge as `brctl show` prints it.
 type Info struct {
 	Bridge     string   `json:"bridge"`
@@ -116,12 +123,6 @@ type created struct {
 }
 
 func init() {
-	tx.RegisterFunc("bridge.create", func(tg *target.Target, c created) error {
-		return deleteIfBridge(tg, c.Name)
-	}, func(tg *target.Target, c created) error {
-		_, err := Get(tg, c.Name)
-		return err
-	})
 	link.RegisterDeleter("bridge", Delete)
 }
 
@@ -159,8 +160,7 @@ func Create(s *tx.Session, name string, o Options) error {
 	if link.Exists(s.Target, name) {
 		return errkind.Exists("an interface named %s already exists", name)
 	}
-	return s.Apply(tx.Change{Kind: "bridge.create", Obj: "link:" + name, Desc: "create bridge " + name + o.String(),
-		Undo: created{Name: name}, Apply: func() error { return create(s.Target, name, mac, o) }})
+	return createKind.Apply(s, "link:"+name, "create bridge "+name+o.String(), created{Name: name}, func() error { return create(s.Target, name, mac, o) })
 }
 
 func create(tg *target.Target, name string, mac net.HardwareAddr, o Options) error {

@@ -11,6 +11,8 @@ import (
 	"rewire/bindings/tx"
 )
 
+var deleteKind = tx.NewKind("bridge.delete", recreate, tx.KindOptions[deleted]{})
+
 // deleted is everything a deleted bridge had that its undo recreates:
 // attributes, MAC, MTU, state, ports, addresses and routes.
 type deleted struct {
@@ -20,10 +22,6 @@ type deleted struct {
 	Ports  []string     `json:"ports"`
 	Addrs  []addr.Spec  `json:"addrs"`
 	Routes []route.Spec `json:"routes"`
-}
-
-func init() {
-	tx.RegisterFunc("bridge.delete", recreate, nil)
 }
 
 // Delete is `ip link delete BR type bridge`; rollback recreates it with its
@@ -41,9 +39,7 @@ func Delete(s *tx.Session, name string) error {
 	if d.Addrs, d.Routes, err = addr.Snapshot(s.Target, name); err != nil {
 		return err
 	}
-	return s.Apply(tx.Change{Kind: "bridge.delete", Obj: "link:" + name, Desc: "delete bridge " + name,
-		Ends: append(addr.Objects(d.Addrs, d.Routes), portObjects(d.Ports)...),
-		Undo: d, Apply: func() error { return deleteIfBridge(s.Target, name) }})
+	return s.Apply(deleteKind.Change("link:"+name, "delete bridge "+name, d, func() error { return deleteIfBridge(s.Target, name) }).Ending(append(addr.Objects(d.Addrs, d.Routes), portObjects(d.Ports)...)))
 }
 
 func recreate(tg *target.Target, d deleted) error {

@@ -12,6 +12,23 @@ import (
 	"rewire/lua/engine"
 )
 
+var hostsKind = tx.NewKind("dnsmasq.hosts", func(tg *target.Target, e hostsEdit) error {
+	in := instance{Dir: e.Dir}
+	if _, err := os.Stat(in.Dir); os.IsNotExist(err) {
+		return nil // the instance is gone, and its hosts file with it
+	}
+	if err := writeAtomic(in.hostsFile(), e.Before); err != nil {
+		return err
+	}
+	return in.reload()
+}, tx.KindOptions[hostsEdit]{Drift: func(tg *target.Target, e hostsEdit) error {
+	now, err := os.ReadFile(instance{Dir: e.Dir}.hostsFile())
+	if err != nil || string(now) != e.After {
+		return fmt.Errorf("hosts file of %s changed since", e.Bridge)
+	}
+	return nil
+}})
+
 var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,62})$`)
 
 func (h *Host) validate() error {
@@ -54,25 +71,6 @@ type hostsEdit struct {
 	Dir    string `json:"dir"`
 	Before string `json:"before"`
 	After  string `json:"after"`
-}
-
-func init() {
-	tx.RegisterFunc("dnsmasq.hosts", func(tg *target.Target, e hostsEdit) error {
-		in := instance{Dir: e.Dir}
-		if _, err := os.Stat(in.Dir); os.IsNotExist(err) {
-			return nil // the instance is gone, and its hosts file with it
-		}
-		if err := writeAtomic(in.hostsFile(), e.Before); err != nil {
-			return err
-		}
-		return in.reload()
-	}, func(tg *target.Target, e hostsEdit) error {
-		now, err := os.ReadFile(instance{Dir: e.Dir}.hostsFile())
-		if err != nil || string(now) != e.After {
-			return fmt.Errorf("hosts file of %s changed since", e.Bridge)
-		}
-		return nil
-	})
 }
 
 // writeAtomic replaces a file whole, so dnsmasq never reads half of it.
@@ -123,14 +121,12 @@ func editHosts(s *tx.Session, bridge, desc string, fn func(lines []string) ([]st
 	if after == string(before) {
 		return nil
 	}
-	return s.Apply(tx.Change{Kind: "dnsmasq.hosts", Obj: "dnsmasq-hosts:" + bridge, Desc: desc,
-		Undo: hostsEdit{Bridge: bridge, Dir: in.Dir, Before: string(before), After: after},
-		Apply: func() error {
-			if err := writeAtomic(in.hostsFile(), after); err != nil {
-				return err
-			}
-			return in.reload()
-		}})
+	return hostsKind.Apply(s, "dnsmasq-hosts:"+bridge, desc, hostsEdit{Bridge: bridge, Dir: in.Dir, Before: string(before), After: after}, func() error {
+		if err := writeAtomic(in.hostsFile(), after); err != nil {
+			return err
+		}
+		return in.reload()
+	})
 }
 
 // matches reports whether a hosts-file line is for key (a MAC, IP or name).

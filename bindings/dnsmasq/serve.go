@@ -14,6 +14,19 @@ import (
 	"rewire/lua/engine"
 )
 
+var serveKind = tx.NewKind("dnsmasq.serve", func(tg *target.Target, v served) error {
+	in := instance{Dir: v.Dir}
+	if err := in.stop(); err != nil {
+		return err
+	}
+	return os.RemoveAll(v.Dir)
+}, tx.KindOptions[served]{Drift: func(tg *target.Target, v served) error {
+	if _, ok := (instance{Dir: v.Dir}).running(); !ok {
+		return fmt.Errorf("dnsmasq for %s is no longer running", v.Bridge)
+	}
+	return nil
+}})
+
 // Host is a static reservation: the client with MAC always gets IP.
 type Host struct {
 	MAC  string `json:"mac"`
@@ -98,21 +111,6 @@ type served struct {
 	Dir    string `json:"dir"`
 }
 
-func init() {
-	tx.RegisterFunc("dnsmasq.serve", func(tg *target.Target, v served) error {
-		in := instance{Dir: v.Dir}
-		if err := in.stop(); err != nil {
-			return err
-		}
-		return os.RemoveAll(v.Dir)
-	}, func(tg *target.Target, v served) error {
-		if _, ok := (instance{Dir: v.Dir}).running(); !ok {
-			return fmt.Errorf("dnsmasq for %s is no longer running", v.Bridge)
-		}
-		return nil
-	})
-}
-
 // Serve runs dnsmasq for a bridge — what libvirt starts for a network:
 // `dnsmasq --conf-file=/dev/null --bind-interfaces --interface=BRIDGE
 // --dhcp-range=A,B ...` in the target's namespace. It survives rewire
@@ -134,26 +132,21 @@ func Serve(s *tx.Session, bridge string, o Options) error {
 	if _, err := os.Stat(in.Dir); err == nil {
 		return fmt.Errorf("stale dnsmasq state for %s in %s (left by a crash? `rewire recover` removes it)", bridge, in.Dir)
 	}
-	return s.Apply(tx.Change{
-		Kind: "dnsmasq.serve", Obj: "dnsmasq:" + bridge,
-		Desc: fmt.Sprintf("serve DHCP %s-%s on %s", o.Range[0], o.Range[1], bridge),
-		Undo: served{Bridge: bridge, Dir: in.Dir},
-		Apply: func() error {
-			if err := os.MkdirAll(in.Dir, 0o700); err != nil {
-				return err
-			}
-			conf, _ := json.MarshalIndent(struct {
-				Bridge string `json:"bridge"`
-				Options
-			}{bridge, o}, "", "  ")
-			if err := os.WriteFile(in.confFile(), conf, 0o600); err != nil {
-				return err
-			}
-			if err := os.WriteFile(in.hostsFile(), []byte(formatHosts(o.Hosts)), 0o600); err != nil {
-				return err
-			}
-			return in.start(s.Target, o.args(bridge, in))
-		},
+	return serveKind.Apply(s, "dnsmasq:"+bridge, fmt.Sprintf("serve DHCP %s-%s on %s", o.Range[0], o.Range[1], bridge), served{Bridge: bridge, Dir: in.Dir}, func() error {
+		if err := os.MkdirAll(in.Dir, 0o700); err != nil {
+			return err
+		}
+		conf, _ := json.MarshalIndent(struct {
+			Bridge string `json:"bridge"`
+			Options
+		}{bridge, o}, "", "  ")
+		if err := os.WriteFile(in.confFile(), conf, 0o600); err != nil {
+			return err
+		}
+		if err := os.WriteFile(in.hostsFile(), []byte(formatHosts(o.Hosts)), 0o600); err != nil {
+			return err
+		}
+		return in.start(s.Target, o.args(bridge, in))
 	})
 }
 

@@ -76,12 +76,7 @@ func AttachInterface(s *tx.Session, name string, src Source, mac string, sc Scop
 		}
 		e.live = dev
 	}
-	return mac, s.Apply(tx.Change{
-		Kind: "domain.nic", Obj: "domain:" + name + ":nic:" + mac,
-		Desc:  fmt.Sprintf("attach NIC %s to %s: %s (%s)", mac, name, u.After, sc),
-		Undo:  u,
-		Apply: func() error { return e.apply(s.Target) },
-	})
+	return mac, nicKind.Apply(s, "domain:"+name+":nic:"+mac, fmt.Sprintf("attach NIC %s to %s: %s (%s)", mac, name, u.After, sc), u, func() error { return e.apply(s.Target) })
 }
 
 // DetachInterface is DetachNIC for the NIC with mac.
@@ -128,10 +123,5 @@ func DetachNIC(s *tx.Session, name string, ref NICRef, sc Scope) error {
 	} else if e.before, err = persistentText(d, st); err != nil {
 		return err
 	}
-	return s.Apply(tx.Change{
-		Kind: "domain.nic", Obj: "domain:" + name + ":nic:" + t.mac,
-		Desc:  fmt.Sprintf("detach NIC %s (%s) from %s (%s)", t.mac, t.prev, name, sc),
-		Undo:  u,
-		Apply: func() error { return e.apply(s.Target) },
-	})
+	return nicKind.Apply(s, "domain:"+name+":nic:"+t.mac, fmt.Sprintf("detach NIC %s (%s) from %s (%s)", t.mac, t.prev, name, sc), u, func() error { return e.apply(s.Target) })
 }

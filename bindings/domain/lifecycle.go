@@ -12,6 +12,10 @@ import (
 	"rewire/lua/engine"
 )
 
+var defineKind = tx.NewKind("domain.define", restoreDefinition, tx.KindOptions[defUndo]{OutlivesBoot: true})
+
+var activeKind = tx.NewKind("domain.active", restoreActive, tx.KindOptions[activeUndo]{})
+
 // defUndo is a guest's prior persistent definition ("" = none) and autostart.
 type defUndo struct {
 	Name      string `json:"name"`
@@ -23,13 +27,6 @@ type defUndo struct {
 type activeUndo struct {
 	Name   string `json:"name"`
 	Active bool   `json:"active"`
-}
-
-func init() {
-	tx.RegisterFunc("domain.define", restoreDefinition, nil)
-	tx.RegisterFunc("domain.active", restoreActive, nil)
-	// A definition is libvirt's persistent config; a running guest is not.
-	tx.MarkOutlivesBoot("domain.define")
 }
 
 // Define is `virsh define FILE`: defines a guest, or redefines one of the
@@ -60,11 +57,7 @@ func Define(s *tx.Session, xml string) (string, error) {
 	if prior.XML != "" {
 		verb = "redefine"
 	}
-	return def.Name, s.Apply(tx.Change{
-		Kind: "domain.define", Obj: "domain:" + def.Name,
-		Desc: fmt.Sprintf("%s domain %s", verb, def.Name), Undo: prior,
-		Apply: func() error { return define(s.Target, xml) },
-	})
+	return def.Name, defineKind.Apply(s, "domain:"+def.Name, fmt.Sprintf("%s domain %s", verb, def.Name), prior, func() error { return define(s.Target, xml) })
 }
 
 // Undefine is `virsh undefine NAME`: a running guest keeps running
@@ -77,17 +70,13 @@ func Undefine(s *tx.Session, name string) error {
 	if prior.XML == "" {
 		return engine.NotFound("domain %s is not defined (persistent)", name)
 	}
-	return s.Apply(tx.Change{
-		Kind: "domain.define", Obj: "domain:" + name,
-		Desc: "undefine domain " + name, Undo: prior,
-		Apply: func() error {
-			d, err := Lookup(s.Target, name)
-			if err != nil {
-				return err
-			}
-			defer d.Free()
-			return virtconn.Err(d.Undefine())
-		},
+	return defineKind.Apply(s, "domain:"+name, "undefine domain "+name, prior, func() error {
+		d, err := Lookup(s.Target, name)
+		if err != nil {
+			return err
+		}
+		defer d.Free()
+		return virtconn.Err(d.Undefine())
 	})
 }
 
@@ -167,23 +156,19 @@ func setActive(s *tx.Session, name, verb string) error {
 	if !want && !st.persistent {
 		return fmt.Errorf("refusing to %s transient domain %s: rollback could not start it again", verb, name)
 	}
-	return s.Apply(tx.Change{
-		Kind: "domain.active", Obj: "domain:" + name + ":state",
-		Desc: verb + " domain " + name, Undo: activeUndo{Name: name, Active: st.active},
-		Apply: func() error {
-			d, err := Lookup(s.Target, name)
-			if err != nil {
-				return err
-			}
-			defer d.Free()
-			switch verb {
-			case "start":
-				return virtconn.Err(d.Create())
-			case "shutdown":
-				return virtconn.Err(d.Shutdown())
-			}
-			return virtconn.Err(d.Destroy())
-		},
+	return activeKind.Apply(s, "domain:"+name+":state", verb+" domain "+name, activeUndo{Name: name, Active: st.active}, func() error {
+		d, err := Lookup(s.Target, name)
+		if err != nil {
+			return err
+		}
+		defer d.Free()
+		switch verb {
+		case "start":
+			return virtconn.Err(d.Create())
+		case "shutdown":
+			return virtconn.Err(d.Shutdown())
+		}
+		return virtconn.Err(d.Destroy())
 	})
 }
 

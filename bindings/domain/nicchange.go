@@ -12,6 +12,8 @@ import (
 	"rewire/lua/engine"
 )
 
+var nicKind = tx.NewKind("domain.nic", restoreNIC, tx.KindOptions[nicUndo]{Drift: driftNIC, OutlivesBoot: true, Diff: nicDiff})
+
 // Scope says where a NIC change applies: the running guest (live), its
 // persistent definition (config), or both — virsh's --live / --config.
 type Scope struct {
@@ -59,11 +61,6 @@ type nicUndo struct {
 	LiveTouched bool   `json:"live_touched,omitempty"`
 	Live        string `json:"live,omitempty"`
 	After       Source `json:"after"`
-}
-
-func init() {
-	tx.RegisterFunc("domain.nic", restoreNIC, driftNIC)
-	tx.MarkOutlivesBoot("domain.nic") // its persistent half outlives a boot
 }
 
 // restoreNIC brings the NIC back to u: the live device re-plugged,

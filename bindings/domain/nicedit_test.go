@@ -3,8 +3,6 @@ package domain
 import (
 	"strings"
 	"testing"
-
-	"rewire/bindings/tx"
 )
 
 // TestChangeTouchingMoreIsUndone: a NIC change after which libvirt's
@@ -36,8 +34,7 @@ func TestChangeTouchingMoreIsUndone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.Apply(tx.Change{Kind: "domain.nic", Obj: "domain:" + name + ":nic:" + nt.mac, Desc: "re-point", Undo: u,
-		Apply: func() error { return e.apply(s.Target) }})
+	err = nicKind.Apply(s, "domain:"+name+":nic:"+nt.mac, "re-point", u, func() error { return e.apply(s.Target) })
 	want := "domain vm3: re-pointing NIC 52:54:00:aa:00:01 changed more than that NIC (first difference: /domain/devices[1]/graphics[1]/@passwd); undone"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %v\nwant %s", err, want)

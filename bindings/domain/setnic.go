@@ -81,12 +81,7 @@ func SetNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) error 
 		return err
 	}
 	u.After = Source{Type: src.Type, Source: src.Source}
-	return s.Apply(tx.Change{
-		Kind: "domain.nic", Obj: "domain:" + name + ":nic:" + t.mac,
-		Desc:  fmt.Sprintf("%s NIC %s: %s -> %s (%s)", name, t.mac, t.prev, u.After, sc),
-		Undo:  u,
-		Apply: func() error { return e.apply(s.Target) },
-	})
+	return nicKind.Apply(s, "domain:"+name+":nic:"+t.mac, fmt.Sprintf("%s NIC %s: %s -> %s (%s)", name, t.mac, t.prev, u.After, sc), u, func() error { return e.apply(s.Target) })
 }
 
 // checkSource refuses a NIC source that does not exist at this point of

@@ -10,17 +10,14 @@ import (
 	"rewire/lua/engine"
 )
 
+var removeKind = tx.NewKind("files.remove", func(_ *target.Target, u removeUndo) error {
+	return restore(u.Before)
+}, tx.KindOptions[removeUndo]{Drift: func(_ *target.Target, u removeUndo) error {
+	return driftFrom(u.Before.Path, nil)
+}, OutlivesBoot: true})
+
 type removeUndo struct {
 	Before State `json:"before"`
-}
-
-func init() {
-	tx.RegisterFunc("files.remove", func(_ *target.Target, u removeUndo) error {
-		return restore(u.Before)
-	}, func(_ *target.Target, u removeUndo) error {
-		return driftFrom(u.Before.Path, nil)
-	})
-	tx.MarkOutlivesBoot("files.remove")
 }
 
 // Remove is `rm PATH`: a file that does not exist is an error, as for rm
@@ -37,16 +34,10 @@ func Remove(s *tx.Session, path string) error {
 	if !before.Exists {
 		return engine.NotFound("no such file")
 	}
-	return s.Apply(tx.Change{
-		Kind: "files.remove",
-		Obj:  "file:" + p,
-		Desc: fmt.Sprintf("remove file %s (%d bytes)", p, len(before.Content)),
-		Undo: removeUndo{Before: before},
-		Apply: func() error {
-			if err := os.Remove(p); err != nil {
-				return fileErr(err)
-			}
-			return syncDir(filepath.Dir(p))
-		},
+	return removeKind.Apply(s, "file:"+p, fmt.Sprintf("remove file %s (%d bytes)", p, len(before.Content)), removeUndo{Before: before}, func() error {
+		if err := os.Remove(p); err != nil {
+			return fileErr(err)
+		}
+		return syncDir(filepath.Dir(p))
 	})
 }

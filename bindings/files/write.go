@@ -13,6 +13,15 @@ import (
 	"rewire/lua/engine"
 )
 
+var writeKind = tx.NewKind("files.write", func(_ *target.Target, u writeUndo) error {
+	if err := restore(u.Before); err != nil {
+		return err
+	}
+	return removeDirs(u.Created)
+}, tx.KindOptions[writeUndo]{Drift: func(_ *target.Target, u writeUndo) error {
+	return driftFrom(u.Before.Path, &u.After)
+}, OutlivesBoot: true})
+
 // DefaultMode is the mode of a file Write creates when none is given.
 const DefaultMode = 0o644
 
@@ -22,18 +31,6 @@ type writeUndo struct {
 	Before  State    `json:"before"`
 	Created []string `json:"created,omitempty"` // outermost first
 	After   Digest   `json:"after"`
-}
-
-func init() {
-	tx.RegisterFunc("files.write", func(_ *target.Target, u writeUndo) error {
-		if err := restore(u.Before); err != nil {
-			return err
-		}
-		return removeDirs(u.Created)
-	}, func(_ *target.Target, u writeUndo) error {
-		return driftFrom(u.Before.Path, &u.After)
-	})
-	tx.MarkOutlivesBoot("files.write") // a file stays written across a reboot
 }
 
 // Write is `install -m MODE /dev/stdin PATH`: it replaces the whole file
@@ -69,20 +66,14 @@ func Write(s *tx.Session, path string, content []byte, mode uint32) error {
 	if before.Exists {
 		verb = "write"
 	}
-	return s.Apply(tx.Change{
-		Kind: "files.write",
-		Obj:  "file:" + p,
-		Desc: fmt.Sprintf("%s file %s (%d bytes, mode %04o)", verb, p, len(content), after.Mode),
-		Undo: writeUndo{Before: before, Created: created, After: digest(content, after.Mode)},
-		Apply: func() error {
-			if err := step("mkdir"); err != nil {
-				return err
-			}
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return fileErr(err)
-			}
-			return put(after)
-		},
+	return writeKind.Apply(s, "file:"+p, fmt.Sprintf("%s file %s (%d bytes, mode %04o)", verb, p, len(content), after.Mode), writeUndo{Before: before, Created: created, After: digest(content, after.Mode)}, func() error {
+		if err := step("mkdir"); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fileErr(err)
+		}
+		return put(after)
 	})
 }
 

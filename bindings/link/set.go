@@ -14,6 +14,20 @@ import (
 	"rewire/bindings/tx"
 )
 
+var setKind = tx.NewKind("link.set", func(tg *target.Target, u setUndo) error {
+	if err := Restore(tg, u.current(tg), u.Before); err != nil {
+		return err
+	}
+	for _, r := range u.Routes {
+		if err := route.Swap(tg, nil, &r); err != nil {
+			return err
+		}
+	}
+	return nil
+}, tx.KindOptions[setUndo]{Drift: func(tg *target.Target, u setUndo) error {
+	return Drift(tg, u.After)
+}})
+
 // Settings are the attributes Set changes; nil fields stay as they are.
 type Settings struct {
 	Up     *bool   `json:"up,omitempty"`
@@ -82,22 +96,6 @@ type setUndo struct {
 	Index int `json:"index,omitempty"`
 }
 
-func init() {
-	tx.RegisterFunc("link.set", func(tg *target.Target, u setUndo) error {
-		if err := Restore(tg, u.current(tg), u.Before); err != nil {
-			return err
-		}
-		for _, r := range u.Routes {
-			if err := route.Swap(tg, nil, &r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, func(tg *target.Target, u setUndo) error {
-		return Drift(tg, u.After)
-	})
-}
-
 // current is the name the changed link has now: After.Name once the
 // change ran, Before.Name if its rename did not happen. The link is found
 // by its ifindex, so a link that merely has After.Name is left alone; a
@@ -155,13 +153,7 @@ func Set(s *tx.Session, name string, set Settings) error {
 	if u.Routes, err = route.Movables(s.Target, name); err != nil {
 		return err
 	}
-	return s.Apply(tx.Change{
-		Kind:  "link.set",
-		Obj:   "link:" + after.Name,
-		Desc:  fmt.Sprintf("set link %s %s", name, set),
-		Undo:  u,
-		Apply: func() error { return Restore(s.Target, name, after) },
-	})
+	return setKind.Apply(s, "link:"+after.Name, fmt.Sprintf("set link %s %s", name, set), u, func() error { return Restore(s.Target, name, after) })
 }
 
 func apply(st *State, set Settings) {

@@ -5,12 +5,9 @@ import (
 	"rewire/bindings/tx"
 )
 
-func init() {
-	tx.RegisterFunc("nat.rules", func(tg *target.Target, p plan) error { return p.Undo(tg) },
-		func(tg *target.Target, p plan) error { return p.Drift(tg) })
-	tx.RegisterFunc("nat.remove", func(tg *target.Target, r removal) error { return r.Undo(tg) },
-		func(tg *target.Target, r removal) error { return r.Drift(tg) })
-}
+var rulesKind = tx.NewKind("nat.rules", func(tg *target.Target, p plan) error { return p.Undo(tg) }, tx.KindOptions[plan]{Drift: func(tg *target.Target, p plan) error { return p.Drift(tg) }})
+
+var removeKind = tx.NewKind("nat.remove", func(tg *target.Target, r removal) error { return r.Undo(tg) }, tx.KindOptions[removal]{Drift: func(tg *target.Target, r removal) error { return r.Drift(tg) }})
 
 // Result is what a rule-adding call reports back.
 type Result struct {
@@ -47,15 +44,12 @@ func addRules(s *tx.Session, f Family, desc string, rules []Rule) (int, *ruleset
 	p.Tags = tagsOf(rules)
 	p.Tagged = rs.countTagged(p.Tags) + len(p.Rules)
 	applied := false
-	err = s.Apply(tx.Change{
-		Kind: "nat.rules", Obj: object(f, p.Tags), Desc: desc, Undo: p,
-		Apply: func() error {
-			if err := p.applyBatch().run(s.Target, f); err != nil {
-				return err
-			}
-			applied = true
-			return nil
-		},
+	err = rulesKind.Apply(s, object(f, p.Tags), desc, *p, func() error {
+		if err := p.applyBatch().run(s.Target, f); err != nil {
+			return err
+		}
+		applied = true
+		return nil
 	})
 	if applied && err == nil && reusable {
 		afterChange(s.Target, rs, gen, p)

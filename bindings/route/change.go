@@ -12,22 +12,20 @@ import (
 	"rewire/bindings/tx"
 )
 
+var changeKind = tx.NewKind("route.change", func(tg *target.Target, p pair) error {
+	return Swap(tg, p.New, p.Old)
+}, tx.KindOptions[pair]{Drift: func(tg *target.Target, p pair) error {
+	if p.New != nil && !Exists(tg, *p.New) {
+		return fmt.Errorf("route %s is gone", p.New)
+	}
+	return nil
+}})
+
 // pair is the journal data of route changes: the route before (nil: none)
 // and after (nil: none).
 type pair struct {
 	Old *Spec `json:"old,omitempty"`
 	New *Spec `json:"new,omitempty"`
-}
-
-func init() {
-	tx.RegisterFunc("route.change", func(tg *target.Target, p pair) error {
-		return Swap(tg, p.New, p.Old)
-	}, func(tg *target.Target, p pair) error {
-		if p.New != nil && !Exists(tg, *p.New) {
-			return fmt.Errorf("route %s is gone", p.New)
-		}
-		return nil
-	})
 }
 
 // Swap removes route from (if present) and installs to (if absent). It is
@@ -84,8 +82,7 @@ func Add(s *tx.Session, r Spec) error {
 	if Exists(s.Target, r) {
 		return errkind.Exists("route %s: %w", r, unix.EEXIST)
 	}
-	return s.Apply(tx.Change{Kind: "route.change", Obj: "route:" + r.Key(), Desc: "add route " + r.String(),
-		Undo: pair{New: &r}, Apply: func() error { return Swap(s.Target, nil, &r) }})
+	return changeKind.Apply(s, "route:"+r.Key(), "add route "+r.String(), pair{New: &r}, func() error { return Swap(s.Target, nil, &r) })
 }
 
 // Del is `ip route del SPEC`; the route must exist exactly.
@@ -94,8 +91,7 @@ func Del(s *tx.Session, r Spec) error {
 	if err != nil {
 		return err
 	}
-	return s.Apply(tx.Change{Kind: "route.change", Obj: "route:" + cur.Key(), Desc: "delete route " + cur.String(),
-		Undo: pair{Old: &cur}, Apply: func() error { return Swap(s.Target, &cur, nil) }})
+	return changeKind.Apply(s, "route:"+cur.Key(), "delete route "+cur.String(), pair{Old: &cur}, func() error { return Swap(s.Target, &cur, nil) })
 }
 
 // Replace is `ip route replace SPEC`: the route with the same destination,
@@ -120,8 +116,7 @@ func Replace(s *tx.Session, r Spec) error {
 	if old != nil {
 		desc += " (was " + old.String() + ")"
 	}
-	return s.Apply(tx.Change{Kind: "route.change", Obj: "route:" + r.Key(), Desc: desc,
-		Undo: pair{Old: old, New: &r}, Apply: func() error { return Swap(s.Target, old, &r) }})
+	return changeKind.Apply(s, "route:"+r.Key(), desc, pair{Old: old, New: &r}, func() error { return Swap(s.Target, old, &r) })
 }
 
 // Move re-homes an existing route onto another device, keeping everything
@@ -129,9 +124,7 @@ func Replace(s *tx.Session, r Spec) error {
 func Move(s *tx.Session, old Spec, dev string) error {
 	nw := old
 	nw.Dev = dev
-	return s.Apply(tx.Change{Kind: "route.change", Obj: "route:" + old.Key(),
-		Desc: fmt.Sprintf("move route %s to %s", old, dev),
-		Undo: pair{Old: &old, New: &nw}, Apply: func() error { return Swap(s.Target, &old, &nw) }})
+	return changeKind.Apply(s, "route:"+old.Key(), fmt.Sprintf("move route %s to %s", old, dev), pair{Old: &old, New: &nw}, func() error { return Swap(s.Target, &old, &nw) })
 }
 
 // find returns the installed route matching r's destination, gateway, dev,

@@ -15,6 +15,19 @@ import (
 	"rewire/bindings/tx"
 )
 
+var setKind = tx.NewKind("sysctl.set", func(tg *target.Target, p prior) error {
+	err := write(tg, p.Key, p.Before)
+	if os.IsNotExist(err) {
+		return nil // the interface it belonged to is gone
+	}
+	return err
+}, tx.KindOptions[prior]{Drift: func(tg *target.Target, p prior) error {
+	if v, err := Get(tg, p.Key); err != nil || v != p.After {
+		return fmt.Errorf("%s is %q, the transaction set %q", p.Key, v, p.After)
+	}
+	return nil
+}})
+
 // A key is dotted (net.ipv4.ip_forward) or slashed
 // (net/ipv4/conf/eth0.10/forwarding, for interface names with dots).
 var keyRE = regexp.MustCompile(`^[a-z0-9_]+([./][A-Za-z0-9_.:@-]+)+$`)
@@ -72,21 +85,6 @@ type prior struct {
 	After  string `json:"after"`
 }
 
-func init() {
-	tx.RegisterFunc("sysctl.set", func(tg *target.Target, p prior) error {
-		err := write(tg, p.Key, p.Before)
-		if os.IsNotExist(err) {
-			return nil // the interface it belonged to is gone
-		}
-		return err
-	}, func(tg *target.Target, p prior) error {
-		if v, err := Get(tg, p.Key); err != nil || v != p.After {
-			return fmt.Errorf("%s is %q, the transaction set %q", p.Key, v, p.After)
-		}
-		return nil
-	})
-}
-
 // Set is `sysctl -w KEY=VALUE`; setting the current value changes nothing.
 func Set(s *tx.Session, key, value string) error {
 	before, err := Get(s.Target, key)
@@ -97,15 +95,14 @@ func Set(s *tx.Session, key, value string) error {
 		return nil
 	}
 	p, _ := path(key)
-	return s.Apply(tx.Change{Kind: "sysctl.set", Obj: object(p), Desc: fmt.Sprintf("sysctl %s=%s (was %s)", key, value, before),
-		Undo: prior{Key: key, Before: before, After: value}, Apply: func() error {
-			if err := write(s.Target, key, value); err != nil {
-				return err
-			}
-			// The kernel may normalise or refuse silently; read back.
-			if got, err := Get(s.Target, key); err == nil && got != value {
-				return errkind.Invalid("%s: kernel kept %q, not %q", key, got, value)
-			}
-			return nil
-		}})
+	return setKind.Apply(s, object(p), fmt.Sprintf("sysctl %s=%s (was %s)", key, value, before), prior{Key: key, Before: before, After: value}, func() error {
+		if err := write(s.Target, key, value); err != nil {
+			return err
+		}
+		// The kernel may normalise or refuse silently; read back.
+		if got, err := Get(s.Target, key); err == nil && got != value {
+			return errkind.Invalid("%s: kernel kept %q, not %q", key, got, value)
+		}
+		return nil
+	})
 }

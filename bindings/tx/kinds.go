@@ -2,7 +2,6 @@ package tx
 
 import (
 	"encoding/json"
-	"fmt"
 	"sync"
 
 	"rewire/bindings/target"
@@ -25,6 +24,8 @@ type Kind struct {
 	// definitions): after one, only these are undone; the kernel's went
 	// with the boot.
 	OutlivesBoot bool
+	// Diff shows a change as text before and after, for plans.
+	Diff func(data json.RawMessage) (before, after string)
 }
 
 var (
@@ -32,7 +33,8 @@ var (
 	kinds   = map[string]Kind{}
 )
 
-// Register makes a change kind known. Bindings call it from init.
+// Register makes a change kind known; bindings declare theirs with
+// NewKind, which calls it.
 func Register(name string, k Kind) {
 	kindsMu.Lock()
 	defer kindsMu.Unlock()
@@ -40,42 +42,6 @@ func Register(name string, k Kind) {
 		panic("tx: change kind registered twice: " + name)
 	}
 	kinds[name] = k
-}
-
-// RegisterFunc registers a kind whose journal data decodes into T.
-func RegisterFunc[T any](name string, undo func(*target.Target, T) error, drift func(*target.Target, T) error) {
-	k := Kind{Undo: func(tg *target.Target, raw json.RawMessage) error {
-		var v T
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return fmt.Errorf("journal data of %s: %w", name, err)
-		}
-		return undo(tg, v)
-	}}
-	if drift != nil {
-		k.Drift = func(tg *target.Target, raw json.RawMessage) error {
-			var v T
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return fmt.Errorf("journal data of %s: %w", name, err)
-			}
-			return drift(tg, v)
-		}
-	}
-	Register(name, k)
-}
-
-// MarkOutlivesBoot says that changes of the named, registered kinds
-// survive a reboot (Kind.OutlivesBoot).
-func MarkOutlivesBoot(names ...string) {
-	kindsMu.Lock()
-	defer kindsMu.Unlock()
-	for _, n := range names {
-		k, ok := kinds[n]
-		if !ok {
-			panic("tx: MarkOutlivesBoot of unregistered kind " + n)
-		}
-		k.OutlivesBoot = true
-		kinds[n] = k
-	}
 }
 
 func lookupKind(name string) (Kind, bool) {

@@ -21,12 +21,21 @@ type Change struct {
 	Kind  string // a registered Kind, e.g. "link.set"
 	Obj   string // what it touches, e.g. "link:br0" (drift is checked on the last change per object)
 	Desc  string // one line for logs, plans and the journal
-	Undo  any    // the prior state the Kind's Undo needs; stored as JSON before Apply runs
+	// prior is the state the kind's undo needs, journaled as JSON before
+	// Apply runs; only a kind (KindOf.Change) sets it, so its type is the
+	// one the undo reads.
+	prior any
 	Apply func() error
 	// Ends lists other objects this change ends (a deleted bridge's
 	// addresses, routes and ports): their earlier changes are no longer
 	// judged for drift on their own, the undo of this one restores them.
 	Ends []string
+}
+
+// Ending returns c ending objs too (Change.Ends).
+func (c Change) Ending(objs []string) Change {
+	c.Ends = objs
+	return c
 }
 
 // Tx is an open transaction.
@@ -111,7 +120,7 @@ func (t *Tx) Apply(c Change) error {
 	if _, ok := lookupKind(c.Kind); !ok && !t.DryRun {
 		return fmt.Errorf("tx: unregistered change kind %q", c.Kind)
 	}
-	data, err := json.Marshal(c.Undo)
+	data, err := json.Marshal(c.prior)
 	if err != nil {
 		return fmt.Errorf("tx: encode prior state of %q: %w", c.Desc, err)
 	}

@@ -13,6 +13,16 @@ import (
 	"rewire/lua/engine"
 )
 
+var defineKind = tx.NewKind("network.define", restoreDefinition, tx.KindOptions[defUndo]{OutlivesBoot: true})
+
+var activeKind = tx.NewKind("network.active", restoreActive, tx.KindOptions[activeUndo]{Drift: func(tg *target.Target, u activeUndo) error {
+	return driftActive(tg, u.Name, !u.Active)
+}})
+
+var autostartKind = tx.NewKind("network.autostart", func(tg *target.Target, u autostartUndo) error {
+	return setAutostart(tg, u.Name, u.Before)
+}, tx.KindOptions[autostartUndo]{OutlivesBoot: true})
+
 // defUndo is the prior state of a define or undefine: the persistent XML
 // the network had ("" = none) and its autostart flag.
 type defUndo struct {
@@ -31,18 +41,6 @@ type autostartUndo struct {
 	Name   string `json:"name"`
 	Before bool   `json:"before"`
 	After  bool   `json:"after"`
-}
-
-func init() {
-	tx.RegisterFunc("network.define", restoreDefinition, nil)
-	tx.RegisterFunc("network.active", restoreActive, func(tg *target.Target, u activeUndo) error {
-		return driftActive(tg, u.Name, !u.Active)
-	})
-	tx.RegisterFunc("network.autostart", func(tg *target.Target, u autostartUndo) error {
-		return setAutostart(tg, u.Name, u.Before)
-	}, nil)
-	// Definitions and autostart are libvirt's persistent config; running is not.
-	tx.MarkOutlivesBoot("network.define", "network.autostart")
 }
 
 // Define is `virsh net-define FILE`: defines a network, or redefines an
@@ -72,21 +70,16 @@ func Define(s *tx.Session, xml string) (string, error) {
 	if prior.XML != "" {
 		verb = "redefine"
 	}
-	return def.Name, s.Apply(tx.Change{
-		Kind: "network.define", Obj: "network:" + def.Name,
-		Desc: fmt.Sprintf("%s network %s", verb, def.Name),
-		Undo: prior,
-		Apply: func() error {
-			c, err := virtconn.ConnectNetworks(s.Target)
-			if err != nil {
-				return err
-			}
-			n, err := c.NetworkDefineXML(xml)
-			if err != nil {
-				return virtconn.Err(err)
-			}
-			return n.Free()
-		},
+	return def.Name, defineKind.Apply(s, "network:"+def.Name, fmt.Sprintf("%s network %s", verb, def.Name), prior, func() error {
+		c, err := virtconn.ConnectNetworks(s.Target)
+		if err != nil {
+			return err
+		}
+		n, err := c.NetworkDefineXML(xml)
+		if err != nil {
+			return virtconn.Err(err)
+		}
+		return n.Free()
 	})
 }
 
@@ -100,17 +93,13 @@ func Undefine(s *tx.Session, name string) error {
 	if prior.XML == "" {
 		return engine.NotFound("network %s is not defined (persistent)", name)
 	}
-	return s.Apply(tx.Change{
-		Kind: "network.define", Obj: "network:" + name,
-		Desc: "undefine network " + name, Undo: prior,
-		Apply: func() error {
-			n, err := Lookup(s.Target, name)
-			if err != nil {
-				return err
-			}
-			defer n.Free()
-			return virtconn.Err(n.Undefine())
-		},
+	return defineKind.Apply(s, "network:"+name, "undefine network "+name, prior, func() error {
+		n, err := Lookup(s.Target, name)
+		if err != nil {
+			return err
+		}
+		defer n.Free()
+		return virtconn.Err(n.Undefine())
 	})
 }
 
@@ -194,11 +183,7 @@ func setActive(s *tx.Session, name string, active bool) error {
 		return errkind.Invalid("refusing to destroy transient network %s: rollback could not start it again", name)
 	}
 	verb := map[bool]string{true: "start", false: "destroy"}[active]
-	return s.Apply(tx.Change{
-		Kind: "network.active", Obj: "network:" + name,
-		Desc: verb + " network " + name, Undo: activeUndo{Name: name, Active: was},
-		Apply: func() error { return restoreActive(s.Target, activeUndo{Name: name, Active: active}) },
-	})
+	return activeKind.Apply(s, "network:"+name, verb+" network "+name, activeUndo{Name: name, Active: was}, func() error { return restoreActive(s.Target, activeUndo{Name: name, Active: active}) })
 }
 
 // restoreActive starts or stops the network so that it is u.Active;
@@ -247,12 +232,7 @@ func SetAutostart(s *tx.Session, name string, on bool) error {
 	if before == on {
 		return nil
 	}
-	return s.Apply(tx.Change{
-		Kind: "network.autostart", Obj: "network:" + name + ":autostart",
-		Desc:  fmt.Sprintf("set network %s autostart %v", name, on),
-		Undo:  autostartUndo{Name: name, Before: before, After: on},
-		Apply: func() error { return setAutostart(s.Target, name, on) },
-	})
+	return autostartKind.Apply(s, "network:"+name+":autostart", fmt.Sprintf("set network %s autostart %v", name, on), autostartUndo{Name: name, Before: before, After: on}, func() error { return setAutostart(s.Target, name, on) })
 }
 
 func setAutostart(tg *target.Target, name string, on bool) error {
@@ -268,4 +248,12 @@ func setAutostart(tg *target.Target, name string, on bool) error {
 		return nil
 	}
 	return virtconn.Err(n.SetAutostart(on))
+}
+
+// Started reads a step that started or destroyed a network: its name and
+// whether it was running before (so a destroy when true). ok is false for
+// any other step. A plan uses it to do in its replica what libvirtd does.
+func Started(st *tx.Step) (name string, wasActive, ok bool) {
+	u, ok := activeKind.Decode(st)
+	return u.Name, u.Active, ok
 }

@@ -16,6 +16,10 @@ import (
 	"rewire/lua/engine"
 )
 
+var dhcpHostKind = tx.NewKind("network.dhcp_host", func(tg *target.Target, u hostUndo) error {
+	return setHost(tg, u.Network, u.Host, !u.Added)
+}, tx.KindOptions[hostUndo]{OutlivesBoot: true})
+
 // Lease is one DHCP lease as `virsh net-dhcp-leases NAME` shows it.
 type Lease struct {
 	MAC      string `json:"mac"`
@@ -54,13 +58,6 @@ type hostUndo struct {
 	Added   bool   `json:"added"`
 }
 
-func init() {
-	tx.RegisterFunc("network.dhcp_host", func(tg *target.Target, u hostUndo) error {
-		return setHost(tg, u.Network, u.Host, !u.Added)
-	}, nil)
-	tx.MarkOutlivesBoot("network.dhcp_host") // edits the persistent definition too
-}
-
 // DHCPHostAdd is `virsh net-update NAME add ip-dhcp-host "<host mac= ip=
 // name=/>" --live --config`: a static reservation, in the running
 // network and its definition.
@@ -83,12 +80,7 @@ func DHCPHostAdd(s *tx.Session, network string, h Host) error {
 	if _, ok := hosts[h.MAC]; ok {
 		return errkind.Exists("network %s already has a DHCP host for %s", network, h.MAC)
 	}
-	return s.Apply(tx.Change{
-		Kind: "network.dhcp_host", Obj: "network:" + network + ":host:" + h.MAC,
-		Desc:  fmt.Sprintf("add DHCP host %s %s %s to network %s", h.MAC, h.IP, h.Name, network),
-		Undo:  hostUndo{Network: network, Host: h, Added: true},
-		Apply: func() error { return setHost(s.Target, network, h, true) },
-	})
+	return dhcpHostKind.Apply(s, "network:"+network+":host:"+h.MAC, fmt.Sprintf("add DHCP host %s %s %s to network %s", h.MAC, h.IP, h.Name, network), hostUndo{Network: network, Host: h, Added: true}, func() error { return setHost(s.Target, network, h, true) })
 }
 
 // DHCPHostRemove is `virsh net-update NAME delete ip-dhcp-host "<host
@@ -106,12 +98,7 @@ func DHCPHostRemove(s *tx.Session, network, macText string) error {
 	if !ok {
 		return engine.NotFound("network %s has no DHCP host for %s", network, mac)
 	}
-	return s.Apply(tx.Change{
-		Kind: "network.dhcp_host", Obj: "network:" + network + ":host:" + h.MAC,
-		Desc:  fmt.Sprintf("remove DHCP host %s from network %s", h.MAC, network),
-		Undo:  hostUndo{Network: network, Host: h, Added: false},
-		Apply: func() error { return setHost(s.Target, network, h, false) },
-	})
+	return dhcpHostKind.Apply(s, "network:"+network+":host:"+h.MAC, fmt.Sprintf("remove DHCP host %s from network %s", h.MAC, network), hostUndo{Network: network, Host: h, Added: false}, func() error { return setHost(s.Target, network, h, false) })
 }
 
 // dhcpHosts reads the reservations of a network's first DHCP block, by MAC.

@@ -23,6 +23,15 @@ import (
 	"rewire/bindings/tx"
 )
 
+var createKind = tx.NewKind("vlan.create", func(tg *target.Target, c created) error {
+	return deleteIfVLAN(tg, c.Name)
+}, tx.KindOptions[created]{Drift: func(tg *target.Target, c created) error {
+	_, err := Get(tg, c.Name)
+	return err
+}})
+
+var deleteKind = tx.NewKind("vlan.delete", recreate, tx.KindOptions[deleted]{})
+
 // ErrNoVLAN is what a VLAN change returns, before touching anything, on a
 // kernel built without 802.1Q support.
 var ErrNoVLAN = errors.New("this kernel has no 802.1Q VLAN support (CONFIG_VLAN_8021Q)")
@@ -119,13 +128,6 @@ type deleted struct {
 }
 
 func init() {
-	tx.RegisterFunc("vlan.create", func(tg *target.Target, c created) error {
-		return deleteIfVLAN(tg, c.Name)
-	}, func(tg *target.Target, c created) error {
-		_, err := Get(tg, c.Name)
-		return err
-	})
-	tx.RegisterFunc("vlan.delete", recreate, nil)
 	link.RegisterDeleter("vlan", Delete)
 }
 
@@ -180,10 +182,9 @@ func Create(s *tx.Session, parent string, id int, o Options) error {
 			return errkind.Exists("VLAN %d on %s already exists as %s", id, parent, v.Name)
 		}
 	}
-	return s.Apply(tx.Change{Kind: "vlan.create", Obj: "link:" + name, Desc: fmt.Sprintf("create vlan %s (id %d on %s)", name, id, parent),
-		Undo: created{Name: name}, Apply: func() error {
-			return add(s.Target, Info{Name: name, Parent: parent, ID: id, MTU: 0, Up: up}, p.Index)
-		}})
+	return createKind.Apply(s, "link:"+name, fmt.Sprintf("create vlan %s (id %d on %s)", name, id, parent), created{Name: name}, func() error {
+		return add(s.Target, Info{Name: name, Parent: parent, ID: id, MTU: 0, Up: up}, p.Index)
+	})
 }
 
 func add(tg *target.Target, in Info, parentIndex int) error {
@@ -220,9 +221,7 @@ func Delete(s *tx.Session, name string) error {
 	if d.Addrs, d.Routes, err = addr.Snapshot(s.Target, name); err != nil {
 		return err
 	}
-	return s.Apply(tx.Change{Kind: "vlan.delete", Obj: "link:" + name, Desc: "delete vlan " + name,
-		Ends: addr.Objects(d.Addrs, d.Routes),
-		Undo: d, Apply: func() error { return deleteIfVLAN(s.Target, name) }})
+	return s.Apply(deleteKind.Change("link:"+name, "delete vlan "+name, d, func() error { return deleteIfVLAN(s.Target, name) }).Ending(addr.Objects(d.Addrs, d.Routes)))
 }
 
 func recreate(tg *target.Target, d deleted) error {

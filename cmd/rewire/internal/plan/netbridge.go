@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/vishvananda/netlink"
@@ -19,17 +18,11 @@ import (
 // libvirt's own firewall rules and dnsmasq for the network are not
 // mimicked: they are libvirt's, not the recipe's, changes.
 func startedNetwork(rep *target.Target, step *tx.Step) error {
-	if step.Kind != "network.active" || step.Simulated {
+	name, wasActive, ok := virtnet.Started(step)
+	if !ok || step.Simulated {
 		return nil
 	}
-	var u struct {
-		Name   string `json:"name"`
-		Active bool   `json:"active"` // before the step
-	}
-	if err := json.Unmarshal(step.Data, &u); err != nil {
-		return err
-	}
-	in, err := virtnet.Get(rep, u.Name)
+	in, err := virtnet.Get(rep, name)
 	if err != nil || in.Bridge == "" {
 		return err
 	}
@@ -37,7 +30,7 @@ func startedNetwork(rep *target.Target, step *tx.Step) error {
 	if err != nil {
 		return err
 	}
-	if u.Active { // destroyed
+	if wasActive { // destroyed
 		if l, err := h.LinkByName(in.Bridge); err == nil {
 			return h.LinkDel(l)
 		}
@@ -48,7 +41,7 @@ func startedNetwork(rep *target.Target, step *tx.Step) error {
 	}
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: in.Bridge}}
 	if err := h.LinkAdd(br); err != nil {
-		return fmt.Errorf("bridge %s of network %s: %w", in.Bridge, u.Name, err)
+		return fmt.Errorf("bridge %s of network %s: %w", in.Bridge, name, err)
 	}
 	for _, ip := range in.IPs {
 		a, err := netlink.ParseAddr(fmt.Sprintf("%s/%d", ip.Address, ip.Prefix))
@@ -56,7 +49,7 @@ func startedNetwork(rep *target.Target, step *tx.Step) error {
 			continue
 		}
 		if err := h.AddrAdd(br, a); err != nil {
-			return fmt.Errorf("bridge %s of network %s: %w", in.Bridge, u.Name, err)
+			return fmt.Errorf("bridge %s of network %s: %w", in.Bridge, name, err)
 		}
 	}
 	return h.LinkSetUp(br)

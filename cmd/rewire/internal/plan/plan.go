@@ -153,7 +153,7 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 			// Rules carry the transaction's id as a tag; the replica's means nothing.
 			fw := strings.ReplaceAll(diffs[t.ID+"/"+fmt.Sprint(st.Seq)], t.ID, "<transaction>")
 			p.Steps = append(p.Steps, Step{Tx: i, Seq: st.Seq, Kind: st.Kind, Object: st.Obj, Desc: st.Desc,
-				Undone: st.Undone, Listed: st.Simulated, Firewall: fw, XML: xmlDiff(st)})
+				Undone: st.Undone, Listed: st.Simulated, Firewall: fw, XML: lineDiff(tx.DiffOf(st))})
 			steps = append(steps, st)
 		}
 	}
