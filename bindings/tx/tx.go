@@ -18,9 +18,9 @@ import (
 
 // Change is one mutation a binding asks the transaction to make.
 type Change struct {
-	Kind  string // a registered Kind, e.g. "link.set"
-	Obj   string // what it touches, e.g. "link:br0" (drift is checked on the last change per object)
-	Desc  string // one line for logs, plans and the journal
+	Kind string // a registered Kind, e.g. "link.set"
+	Obj  string // what it touches, e.g. "link:br0" (drift is checked on the last change per object)
+	Desc string // one line for logs, plans and the journal
 	// prior is the state the kind's undo needs, journaled as JSON before
 	// Apply runs; only a kind (KindOf.Change) sets it, so its type is the
 	// one the undo reads.
