@@ -196,7 +196,10 @@ func TestLockoutGuard(t *testing.T) {
 				guard.CommitOptions{Auto: time.Hour, Self: rewireBin(t), Out: io.Discard}))
 		}()
 		var id string
-		for id == "" {
+		for giveUp := time.Now().Add(time.Minute); id == ""; {
+			if time.Now().After(giveUp) {
+				t.Fatal("no pending transaction within a minute")
+			}
 			all, err := st.List()
 			check(t, err)
 			for _, s := range all {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,9 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 
 	"rewire/bindings/modules"
 	"rewire/bindings/target"
@@ -24,8 +20,9 @@ import (
 	"rewire/lua/script"
 )
 
-// host is a miniature lab: eth0 10.0.0.111/24, default via 10.0.0.1, a
-// veth to a LAN namespace that holds 10.0.0.1/24.
+// host is a miniature lab (nstest's host+LAN fixture): eth0 10.0.0.111/24,
+// default via 10.0.0.1, a veth to a port of the LAN's bridge, which holds
+// 10.0.0.1/24.
 type host struct {
 	tg, lan *target.Target
 	store   *tx.Store
@@ -33,40 +30,20 @@ type host struct {
 
 func newHost(t *testing.T) *host {
 	t.Helper()
-	h := &host{tg: nstest.New(t), lan: nstest.New(t)}
+	spec := nstest.LabSpec()
+	spec.NICs[0].MAC = "" // the kernel's
+	// No IPv6 duplicate address detection: its timer would change the
+	// link-local address's flags while a test compares states.
+	spec.Setup = func(tg *target.Target) error {
+		return tg.Do(func() error {
+			return os.WriteFile("/proc/sys/net/ipv6/conf/default/accept_dad", []byte("0"), 0o644)
+		})
+	}
+	l := nstest.NewHostLAN(t, spec)
+	h := &host{tg: l.Host, lan: l.LAN}
 	var err error
 	h.store, err = tx.OpenStore(t.TempDir())
 	must(t, err)
-	hh, _ := h.tg.Handle()
-	lh, _ := h.lan.Handle()
-	// No IPv6 duplicate address detection: its timer would change the
-	// link-local address's flags while a test compares states.
-	for _, tg := range []*target.Target{h.tg, h.lan} {
-		must(t, tg.Do(func() error {
-			return os.WriteFile("/proc/sys/net/ipv6/conf/default/accept_dad", []byte("0"), 0o644)
-		}))
-	}
-	lanNS, err := netns.GetFromPath(h.lan.NetnsPath)
-	must(t, err)
-	defer lanNS.Close()
-	must(t, hh.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "eth0"}, PeerName: "lan-eth0", PeerNamespace: netlink.NsFd(int(lanNS))}))
-	for tg, dev := range map[*target.Target]string{h.tg: "eth0", h.lan: "lan-eth0"} {
-		must(t, tg.Do(func() error {
-			return os.WriteFile("/proc/sys/net/ipv6/conf/"+dev+"/accept_dad", []byte("0"), 0o644)
-		}))
-	}
-	for _, c := range []struct {
-		h         *netlink.Handle
-		dev, cidr string
-	}{{hh, "eth0", "10.0.0.111/24"}, {lh, "lan-eth0", "10.0.0.1/24"}} {
-		l, err := c.h.LinkByName(c.dev)
-		must(t, err)
-		a, _ := netlink.ParseAddr(c.cidr)
-		must(t, c.h.AddrAdd(l, a))
-		must(t, c.h.LinkSetUp(l))
-	}
-	eth0, _ := hh.LinkByName("eth0")
-	must(t, hh.RouteAdd(&netlink.Route{LinkIndex: eth0.Attrs().Index, Gw: net.ParseIP("10.0.0.1")}))
 	return h
 }
 
