@@ -12,3 +12,5 @@ require (
 	libvirt.org/go/libvirt v1.10009.0
 	libvirt.org/go/libvirtxml v1.10010.0
 )
+
+require github.com/godbus/dbus/v5 v5.1.0 // indirect
