@@ -1,0 +1,5 @@
+package host
+
+import "fmt"
+
+var sprintf = fmt.Sprintf
