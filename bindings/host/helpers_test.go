@@ -3,6 +3,7 @@ package host
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -48,18 +49,12 @@ func (l *lab) waitDevice(t *testing.T, name string, timeout time.Duration, ok fu
 			return err
 		}
 		if why := ok(d); why != "" {
-			return errorf("%s: %s: %+v", name, why, d)
+			return fmt.Errorf("%s: %s: %+v", name, why, d)
 		}
 		return nil
 	}, logs...)
 	return d
 }
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
-
-func errorf(format string, a ...any) error { return errorString(sprintf(format, a...)) }
 
 // hasAddr returns the device's address whose CIDR starts with prefix.
 func hasAddr(d Device, prefix string) (Address, bool) {

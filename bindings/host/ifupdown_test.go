@@ -3,7 +3,6 @@ package host
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"rewire/bindings/host/managertest"
 )
@@ -42,5 +41,4 @@ func TestIfupdown(t *testing.T) {
 		t.Errorf("ifupdown: %+v", m)
 	}
 	timeIt(t, "ifupdown: Device(eth0)", 50, func() error { _, err := DeviceOf(l.Host, l.roots, "eth0"); return err })
-	_ = time.Second
 }

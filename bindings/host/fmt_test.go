@@ -1,5 +1,0 @@
-package host
-
-import "fmt"
-
-var sprintf = fmt.Sprintf
