@@ -19,7 +19,7 @@ func DeviceOf(tg *target.Target, r Roots, name string) (Device, error) {
 	if err != nil {
 		return Device{}, errkind.NotFound("%s: no such interface", name)
 	}
-	s := read(tg, r)
+	s := read(tg, r, name)
 	defer s.close()
 	if s.nmErr != nil {
 		return Device{}, s.unreachable(NetworkManager, name, s.nmErr)
@@ -29,7 +29,7 @@ func DeviceOf(tg *target.Target, r Roots, name string) (Device, error) {
 
 // Devices is DeviceOf for every device, ordered by index.
 func Devices(tg *target.Target, r Roots) ([]Device, error) {
-	s := read(tg, r)
+	s := read(tg, r, "")
 	defer s.close()
 	return s.devices()
 }

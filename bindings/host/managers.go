@@ -12,7 +12,7 @@ import (
 // general` + `networkctl list` + `ifquery --state` + netplan's and
 // network-scripts' files, in that order.
 func Managers(tg *target.Target, r Roots) ([]Manager, error) {
-	s := read(tg, r)
+	s := read(tg, r, "")
 	defer s.close()
 	devs, err := s.devices()
 	if err != nil {

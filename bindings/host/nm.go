@@ -51,6 +51,11 @@ func readNM(c *dbus.Conn) (nmView, error) {
 	if err := call(c, nmName, "/org/freedesktop", objMgrGM, []any{&objs}); err != nil {
 		return nmView{}, err
 	}
+	return fromObjects(objs), nil
+}
+
+// fromObjects reads NetworkManager's objects as GetManagedObjects gives them.
+func fromObjects(objs managedObjects) nmView {
 	v := nmView{Devices: map[string]nmDevice{}}
 	if m, ok := objs["/org/freedesktop/NetworkManager"][nmIface]; ok {
 		v.Version = str(m["Version"])
@@ -75,7 +80,7 @@ func readNM(c *dbus.Conn) (nmView, error) {
 		}
 		v.Devices[str(d["Interface"])] = nd
 	}
-	return v, nil
+	return v
 }
 
 // owns says whether NetworkManager manages the device now.

@@ -24,7 +24,9 @@ type snapshot struct {
 	ifcfg   map[string]ifcfg
 }
 
-func read(tg *target.Target, r Roots) *snapshot {
+// read takes the snapshot; with dev set, NetworkManager is asked about
+// that device only (readNMDevice), else about everything at once.
+func read(tg *target.Target, r Roots, dev string) *snapshot {
 	s := &snapshot{tg: tg, roots: r, procs: processes(tg)}
 	_, nm := named(s.procs, "NetworkManager")
 	_, s.fw = named(s.procs, "firewalld")
@@ -37,7 +39,13 @@ func read(tg *target.Target, r Roots) *snapshot {
 		}
 	}
 	if nm && s.bus != nil {
-		v, err := readNM(s.bus)
+		var v nmView
+		var err error
+		if dev != "" {
+			v, err = readNMDevice(s.bus, dev)
+		} else {
+			v, err = readNM(s.bus)
+		}
 		if err != nil {
 			s.nmErr = err
 		} else {

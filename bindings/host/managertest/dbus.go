@@ -40,6 +40,7 @@ type Bus struct {
 // config of its own) and returns once it accepts connections.
 func (sb *Sandbox) StartBus(t testing.TB) *Bus {
 	t.Helper()
+	Need(t, "dbus-daemon", "unshare")
 	sock := filepath.Join(sb.Run, "dbus/system_bus_socket")
 	conf := sb.WriteFile("bus.conf", fmt.Sprintf(busConfig, sock), 0o644)
 	cmd := sb.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile", "--print-address=1")

@@ -20,6 +20,7 @@ type DHCPServer struct {
 // first..last; the router it announces is its own address.
 func StartDHCP(t testing.TB, lan *target.Target, iface, first, last string) *DHCPServer {
 	t.Helper()
+	Need(t, "dnsmasq")
 	dir := t.TempDir()
 	leases := filepath.Join(dir, "leases")
 	cmd := exec.Command("dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--port=0",

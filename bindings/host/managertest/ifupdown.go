@@ -12,6 +12,7 @@ import (
 // with the test). It returns ifup's output.
 func Ifupdown(t testing.TB, sb *Sandbox, interfaces string, ifaces ...string) string {
 	t.Helper()
+	Need(t, "ifup", "dhclient", "unshare")
 	sb.WriteFile("etc/network/interfaces.d/test", interfaces, 0o644)
 	var out strings.Builder
 	for _, i := range ifaces {

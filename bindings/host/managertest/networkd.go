@@ -21,6 +21,7 @@ const NetworkdBinary = "/lib/systemd/systemd-networkd"
 // first and passes no files.
 func StartNetworkd(t testing.TB, sb *Sandbox, files map[string]string) *Networkd {
 	t.Helper()
+	Need(t, NetworkdBinary, "unshare")
 	for name, body := range files {
 		sb.WriteFile("etc/systemd/network/"+name, body, 0o644)
 	}
@@ -48,6 +49,7 @@ func StartNetworkd(t testing.TB, sb *Sandbox, files map[string]string) *Networkd
 // run/systemd/network or run/NetworkManager/system-connections.
 func NetplanGenerate(t testing.TB, sb *Sandbox, yaml map[string]string) {
 	t.Helper()
+	Need(t, "netplan", NetworkdBinary)
 	for name, body := range yaml {
 		sb.WriteFile("etc/netplan/"+name, body, 0o600)
 	}

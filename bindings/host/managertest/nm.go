@@ -44,6 +44,7 @@ level=INFO
 // Eventually.
 func StartNetworkManager(t testing.TB, sb *Sandbox, opts NMOptions) *NM {
 	t.Helper()
+	Need(t, "NetworkManager", "dbus-daemon")
 	bus := sb.StartBus(t)
 	conf := nmConf
 	if len(opts.Unmanaged) > 0 {
