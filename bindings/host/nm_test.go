@@ -13,6 +13,8 @@ import (
 // LAN's dnsmasq, eth1 static from a keyfile, eth2 unmanaged.
 func TestNetworkManager(t *testing.T) {
 	l := newLab(t)
+	// ifupdown's stanza for eth0 (NM's ifupdown plugin is off): a claim.
+	l.sb.WriteFile("etc/network/interfaces.d/eth0", "allow-hotplug eth0\niface eth0 inet dhcp\n", 0o644)
 	nm := managertest.StartNetworkManager(t, l.sb, managertest.NMOptions{
 		Keyfiles: map[string]string{
 			"uplink.nmconnection":  managertest.DHCPKeyfile("uplink", "eth0"),
@@ -29,6 +31,9 @@ func TestNetworkManager(t *testing.T) {
 	}, nm.Daemon, l.dhcp.Daemon)
 	if d.Manager != NetworkManager || d.Profile != "uplink" || d.UUID == "" || d.File != "/etc/NetworkManager/system-connections/uplink.nmconnection" {
 		t.Errorf("eth0: %+v", d)
+	}
+	if len(d.Claims) != 1 || d.Claims[0] != Ifupdown {
+		t.Errorf("eth0 claims %v, want [ifupdown]", d.Claims)
 	}
 	a := wantAddr(t, d, "10.0.0.", OriginDHCP, NetworkManager, true)
 	if !strings.HasPrefix(a.Lease, "/var/lib/NetworkManager/internal-"+d.UUID) {
