@@ -105,3 +105,23 @@ print(e.kind)`)
 		t.Logf("bus stopped: %v", lerr)
 	}
 }
+
+// netplan with the NetworkManager renderer: `netplan generate` writes
+// run/NetworkManager/system-connections/netplan-eth0.nmconnection, which
+// NM's keyfile plugin reads from /run.
+func TestNetplanNetworkManager(t *testing.T) {
+	l := newLab(t)
+	managertest.NetplanGenerate(t, l.sb, map[string]string{"01-nm.yaml": "network:\n  version: 2\n  renderer: NetworkManager\n  ethernets:\n    eth0:\n      dhcp4: true\n      dhcp6: false\n      link-local: []\n"})
+	nm := managertest.StartNetworkManager(t, l.sb, managertest.NMOptions{})
+	l.roots.Bus = nm.Bus.Addr
+	d := l.waitDevice(t, "eth0", 10*time.Second, func(d Device) string {
+		if d.State != "activated" {
+			return "not activated"
+		}
+		return leased(d)
+	}, nm.Daemon, l.dhcp.Daemon)
+	if d.Manager != NetworkManager || d.Frontend != Netplan || d.File != "/run/NetworkManager/system-connections/netplan-eth0.nmconnection" || d.Source != "/etc/netplan/01-nm.yaml" {
+		t.Errorf("eth0: %+v", d)
+	}
+	wantAddr(t, d, "10.0.0.", OriginDHCP, NetworkManager, true)
+}
