@@ -9,7 +9,7 @@ import (
 	"rewire/bindings/target"
 )
 
-// Device is `nmcli device show DEV` / `networkctl status DEV` /
+// DeviceOf is `nmcli device show DEV` / `networkctl status DEV` /
 // `ifquery --state DEV` for whichever manager has it: who manages dev,
 // in what state, from which profile, and how each address came. An
 // unknown device is not_found; a manager that runs but cannot be asked

@@ -10,6 +10,11 @@
 //
 // Every path is under Roots, so tests point it at their sandbox and bus;
 // kernel state and processes are those of the target's network namespace.
+// A daemon counts as running when a process of that name runs in the
+// target's network namespace (as `ip netns pids` finds it): the bus is
+// dialled only then, so a namespace without NetworkManager is never
+// described by the machine's NetworkManager, and one where it runs but
+// cannot be asked is an error rather than a guess.
 package host
 
 import (
