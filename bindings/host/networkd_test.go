@@ -17,12 +17,12 @@ func TestNetworkd(t *testing.T) {
 		"20-eth1.network": "[Match]\nName=eth1\n[Network]\nAddress=10.0.0.112/24\nLinkLocalAddressing=no\n",
 	})
 	d := l.waitDevice(t, "eth0", 10*time.Second, func(d Device) string {
-		if d.Manager != Networkd {
-			return "not networkd's yet"
+		if !strings.HasPrefix(d.State, "configured/") {
+			return "not configured yet" // networkd writes its state after the address
 		}
 		return leased(d)
 	}, nd.Daemon, l.dhcp.Daemon)
-	if d.Profile != "/etc/systemd/network/10-eth0.network" || !strings.HasPrefix(d.State, "configured/") {
+	if d.Manager != Networkd || d.Profile != "/etc/systemd/network/10-eth0.network" {
 		t.Errorf("eth0: %+v", d)
 	}
 	a := wantAddr(t, d, "10.0.0.", OriginDHCP, Networkd, true)
