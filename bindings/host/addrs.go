@@ -48,33 +48,49 @@ func origin(a netlink.Addr) string {
 	return OriginSLAAC
 }
 
-// client names who holds a dynamic address of dev: the manager's own
-// DHCP client, or a client process in the namespace (dhclient, dhcpcd,
-// udhcpc) whose arguments name the device, with its lease file.
-func client(s *snapshot, d *Device, nd nmDevice, ndl ndLink, orig string) (who, lease string) {
+// client names who holds a dynamic address of dev. A client process in
+// the namespace whose arguments name the device (dhclient, dhcpcd,
+// udhcpc) is named with its pid and lease file — unless the device's
+// manager started it (NetworkManager's dhclient backend), which then
+// holds the address; else the device's manager (its internal client, its
+// RA handling) does; else SLAAC is the kernel's.
+func client(s *snapshot, d *Device, ndl ndLink, orig string) (who, lease string) {
 	v6 := orig == OriginDHCPv6
 	p, hasProc := dhcpProcess(s.procs, d.Name, v6)
+	foreign := hasProc && !(d.Manager == NetworkManager && startedByNM(p))
 	switch {
-	case d.Manager == NetworkManager && (orig == OriginSLAAC || (v6 && nd.DHCP6) || (!v6 && nd.DHCP4)):
+	case foreign:
+		return fmt.Sprintf("%s pid %d", p.Comm, p.PID), argAfter(p.Argv, "-lf")
+	case d.Manager == NetworkManager:
 		who = NetworkManager
-		if orig != OriginSLAAC {
-			lease = nmLease(s.roots, nd.UUID, d.Name, v6)
-		}
 		if hasProc {
 			who += fmt.Sprintf(" (%s pid %d)", p.Comm, p.PID)
 		}
+		if orig != OriginSLAAC {
+			lease = nmLease(s.roots, d.UUID, d.Name, v6)
+		}
 		return who, lease
-	case d.Manager == Networkd && (orig == OriginSLAAC || v6 || ndl.Lease != ""):
-		if !v6 && orig != OriginSLAAC {
+	case d.Manager == Networkd:
+		if orig == OriginDHCP {
 			lease = ndl.Lease
 		}
 		return Networkd, lease
-	case hasProc:
-		return fmt.Sprintf("%s pid %d", p.Comm, p.PID), argAfter(p.Argv, "-lf")
 	case orig == OriginSLAAC:
 		return "kernel", ""
 	}
 	return "", ""
+}
+
+// startedByNM says whether NetworkManager started the client: its
+// dhclient runs with NM's helper script and pid file under
+// /run/NetworkManager.
+func startedByNM(p proc) bool {
+	for _, a := range p.Argv {
+		if strings.Contains(a, "NetworkManager") {
+			return true
+		}
+	}
+	return false
 }
 
 // dhcpProcess finds a DHCP client process for dev (dhclient -6 for v6).
@@ -128,7 +144,7 @@ func nmLease(r Roots, uuid, dev string, v6 bool) string {
 }
 
 // addresses reads dev's addresses with their origin and client.
-func addresses(s *snapshot, l netlink.Link, d *Device, nd nmDevice, ndl ndLink) ([]Address, error) {
+func addresses(s *snapshot, l netlink.Link, d *Device, ndl ndLink) ([]Address, error) {
 	list, err := s.tg.AddrList(l, netlink.FAMILY_ALL)
 	if err != nil {
 		return nil, fmt.Errorf("addresses of %s: %w", d.Name, err)
@@ -138,7 +154,7 @@ func addresses(s *snapshot, l netlink.Link, d *Device, nd nmDevice, ndl ndLink) 
 		ad := Address{CIDR: (&net.IPNet{IP: a.IP, Mask: a.Mask}).String(), Origin: origin(a),
 			ValidLft: lifetime(a.ValidLft), PreferredLft: lifetime(a.PreferedLft)}
 		if ad.Origin != OriginStatic && ad.Origin != OriginLink {
-			ad.Client, ad.Lease = client(s, d, nd, ndl, ad.Origin)
+			ad.Client, ad.Lease = client(s, d, ndl, ad.Origin)
 		}
 		out = append(out, ad)
 	}

@@ -95,7 +95,7 @@ func (s *snapshot) device(l netlink.Link) (Device, error) {
 		d.Source = netplanSource(s.roots, a.Name)
 	}
 	d.Claims = s.claims(d, len(stanzas) > 0, hasCfg, ndl)
-	addrs, err := addresses(s, l, &d, nd, ndl)
+	addrs, err := addresses(s, l, &d, ndl)
 	if err != nil {
 		return Device{}, errkind.System("%w", err)
 	}

@@ -16,8 +16,6 @@ type nmDevice struct {
 	Profile  string
 	UUID     string
 	File     string
-	DHCP4    bool // a DHCPv4 lease (Dhcp4Config) is active
-	DHCP6    bool
 	Path     dbus.ObjectPath
 	ConnPath dbus.ObjectPath
 }
@@ -65,7 +63,7 @@ func fromObjects(objs managedObjects) nmView {
 		if !ok {
 			continue
 		}
-		nd := nmDevice{Path: path, Managed: boolean(d["Managed"]), DHCP4: objPath(d["Dhcp4Config"]) != "", DHCP6: objPath(d["Dhcp6Config"]) != ""}
+		nd := nmDevice{Path: path, Managed: boolean(d["Managed"])}
 		st := uint32v(d["State"])
 		nd.State = nmStates[st]
 		if nd.State == "" {
