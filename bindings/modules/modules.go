@@ -11,6 +11,7 @@ import (
 	"rewire/bindings/dnsmasq"
 	"rewire/bindings/exec"
 	"rewire/bindings/files"
+	"rewire/bindings/host"
 	"rewire/bindings/link"
 	"rewire/bindings/nat"
 	"rewire/bindings/probe"
@@ -44,6 +45,7 @@ var List = []Entry{
 	{Name: "dnsmasq", New: dnsmasq.Module},
 	{Name: "files", New: files.Module},
 	{Name: "exec", New: exec.Module},
+	{Name: "host", New: host.Module},
 }
 
 // register adds a module to List (libvirt.go, and wire files of

@@ -5,18 +5,13 @@ import (
 
 	"rewire/bindings/host"
 	"rewire/bindings/target"
-	"rewire/bindings/tx"
 	"rewire/cmd/rewire/internal/lab"
-	"rewire/lua/engine"
 )
 
-// The host's network managers (`host` module, read-only): who manages
-// each device. The lab host keeps its managers' files under its own
-// directory (LAB/host/{etc,run,var}), never the machine's /etc.
-func init() {
-	addModules(func(s *tx.Session) []engine.Module { return []engine.Module{host.Module(s)} })
-	host.RootsFor = rootsFor
-}
+// The `host` module reads a host's network managers' files; the lab host
+// keeps its managers' files under its own directory (LAB/host/{etc,run,
+// var}), never the machine's /etc.
+func init() { host.RootsFor = rootsFor }
 
 // rootsFor is the real paths for this host, the lab's own for the lab.
 func rootsFor(tg *target.Target) host.Roots {
