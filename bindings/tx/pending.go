@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -43,6 +44,12 @@ func (s *Store) Confirm(id string) error {
 // appendIfPending appends the record next makes to a transaction's
 // journal, under the journal's lock, if it is still pending.
 func (s *Store) appendIfPending(id string, next func(*Summary) (Record, error)) error {
+	return s.appendIfState(id, []string{StatePending}, next)
+}
+
+// appendIfState appends the record next makes to a transaction's journal,
+// under the journal's lock, if its state is one of states.
+func (s *Store) appendIfState(id string, states []string, next func(*Summary) (Record, error)) error {
 	unlock, err := s.lockJournal(id)
 	if err != nil {
 		return err
@@ -52,7 +59,7 @@ func (s *Store) appendIfPending(id string, next func(*Summary) (Record, error)) 
 	if err != nil {
 		return err
 	}
-	if sum.State != StatePending {
+	if !slices.Contains(states, sum.State) {
 		return &NotPendingError{ID: id, State: sum.State}
 	}
 	rec, err := next(sum)

@@ -52,24 +52,9 @@ func (s *Store) SetHolder(holder string) {
 // rolled back at deadline unless confirmed (`rewire confirm ID` keeps it):
 // a REPL's grace.
 func (s *Store) Abandon(id string, deadline time.Time) error {
-	unlock, err := s.lockJournal(id)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	sum, err := s.Load(id)
-	if err != nil {
-		return err
-	}
-	if sum.State != StateOpen && sum.State != StatePending {
-		return &NotPendingError{ID: id, State: sum.State}
-	}
-	j, err := s.appendJournal(id)
-	if err != nil {
-		return err
-	}
-	defer j.close()
-	return j.append(Record{T: "state", State: StatePending, Time: deadline})
+	return s.appendIfState(id, []string{StateOpen, StatePending}, func(*Summary) (Record, error) {
+		return Record{T: "state", State: StatePending, Time: deadline}, nil
+	})
 }
 
 // RollbackAbandoned rolls back, from its journal, a transaction whose
