@@ -11,7 +11,7 @@ import (
 // Columns is the order `print(network.list())` lays the records out in.
 var Columns = []string{"name", "active", "autostart", "bridge", "forward"}
 
-// LeaseColumns is the order of `print(network.leases(name))`.
+// LeaseColumns is the order of `print(network.list_leases(name))`.
 var LeaseColumns = []string{"mac", "ip", "prefix", "hostname", "expiry", "iface"}
 
 var (

@@ -95,9 +95,9 @@ func VerbsMarkdown() string {
 	for _, v := range Verbs {
 		names = append(names, "`"+v.Name+"`")
 	}
-	return wrap("Every function is named VERB or VERB_NOUN (`add_port`, `set_interface`), the verb one of " +
-		strings.Join(names[:7], ", ") + " — and the few a domain needs, as its tools name them: " +
-		strings.Join(names[7:], ", ") + ". An object's method may be named by the property it reads " +
+	return wrap("Every function is named VERB or VERB_NOUN (`add_port`, `set_interface`), the verb one of "+
+		strings.Join(names[:7], ", ")+" — and the few a domain needs, as its tools name them: "+
+		strings.Join(names[7:], ", ")+". An object's method may be named by the property it reads "+
 		"(`dom:xml()`). Older names that broke the rule are kept as aliases.", 84)
 }
 
