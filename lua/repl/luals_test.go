@@ -26,6 +26,9 @@ func TestLuaLSMetaFile(t *testing.T) {
 		"---@param name string\n---@param opts {up?: boolean, mtu?: integer, mac?: string, name?: string, master?: string|false}\nfunction link.set(name, opts) end\n",
 		"---@return boolean\nfunction link.exists(name) end\n",
 		"---@param sp integer\nfunction tx.rollback_to(sp) end\n",
+		"---@param name? string\n---@return integer sp\nfunction tx.savepoint(name) end\n",
+		"---@return {seq: integer, desc: string, undone: boolean}[]\nfunction tx.list_changes() end\n",
+		"---Alias of tx.list_changes.\ntx.changes = tx.list_changes\n",
 		"---@param name string\n---@param fn function\nfunction check(name, fn) end\n",
 		"---@class thing\nlocal thing = {}\n",
 		"function thing:interfaces() end\n",
@@ -39,6 +42,11 @@ func TestLuaLSMetaFile(t *testing.T) {
 		for _, f := range m.Funcs {
 			if !strings.Contains(meta, "function "+m.Name+"."+f.Name+"(") {
 				t.Errorf("no declaration of %s.%s", m.Name, f.Name)
+			}
+			for _, a := range f.Aliases {
+				if !strings.Contains(meta, "\n"+m.Name+"."+a+" = "+m.Name+"."+f.Name+"\n") {
+					t.Errorf("no declaration of the alias %s.%s", m.Name, a)
+				}
 			}
 		}
 	}
