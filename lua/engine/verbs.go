@@ -16,7 +16,9 @@ type Verb struct {
 // others are the few a domain needs, named as the tool admins know names
 // them (ip, virsh, iptables, dnsmasq). An object's method that reads one
 // of its properties, taking no argument it needs, may be named by the
-// property instead (dom:xml(), dom:state()).
+// property instead (dom:xml(), dom:state()). Lua's own print and require
+// keep their names. A name that broke the rule stays as an alias
+// (Func.Aliases) of its rule-conforming replacement.
 var Verbs = []Verb{
 	{"create", "make an object rewire can delete again (bridge, bond, VLAN)"},
 	{"delete", "remove such an object"},
