@@ -17,7 +17,7 @@ bond.create(bnd, opts)
 
 -- The slave that holds the host's addresses (else the first one) gives
 -- the bridge its IP, routes and MAC.
-local gw = route.default()
+local gw = route.get_default()
 local function holds_host(nic)
   if gw and gw.dev == nic then return true end
   for _, a in ipairs(addr.list(nic)) do
@@ -38,11 +38,11 @@ for _, nic in ipairs(slaves) do
   if nic ~= holder then bond.add_slave(bnd, nic) end
 end
 
-check("bond " .. bnd .. " healthy", function() return assert(bond.healthy(bnd)) end)
+check("bond " .. bnd .. " healthy", function() return assert(bond.check_health(bnd)) end)
 if gw and gw.gateway then
   check("gateway " .. gw.gateway .. " reachable", function()
     if probe then return probe.ping(gw.gateway) end
-    return route.default().dev == br
+    return route.get_default().dev == br
   end)
 end
 

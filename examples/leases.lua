@@ -2,7 +2,7 @@
 -- knows (bridges rewire serves, libvirt networks), and, where libvirt is
 -- wired in, every VM NIC with the address its MAC leased.
 -- Usage: rewire run [--lab] leases.lua [BRIDGE]
-local leases = dnsmasq.leases(arg[1])
+local leases = dnsmasq.list_leases(arg[1])
 if #leases == 0 then
   print("no DHCP leases" .. (arg[1] and (" on " .. arg[1]) or ""))
 else

@@ -17,7 +17,7 @@ dnsmasq.reserve(br, vm1.mac, vm1.ip, vm1.name)
 
 nat.masquerade(subnet, { out = uplink })
 nat.forward(br, subnet)
-nat.port_forward{ proto = "tcp", port = 2222, to = vm1.ip .. ":22", ["in"] = uplink }  -- ssh -p 2222 host reaches vm1
+nat.forward_port{ proto = "tcp", port = 2222, to = vm1.ip .. ":22", ["in"] = uplink }  -- ssh -p 2222 host reaches vm1
 sysctl.set("net.ipv4.ip_forward", "1")
 
 check("dnsmasq serves " .. br, function()

@@ -7,7 +7,7 @@ local nic     = arg[1] or "eth0"
 local br      = arg[2] or "br0"
 local network = arg[3] or "default"
 
-local gw = route.default()                  -- read before we touch anything
+local gw = route.get_default()              -- read before we touch anything
 assert(gw and gw.gateway, "no default gateway: nothing to keep reachable")
 
 bridge.create(br, { stp = false, forward_delay = 0 })
@@ -29,7 +29,7 @@ if domain then
 end
 
 check("gateway " .. gw.gateway .. " answers", function()
-  return route.default().dev == br and probe.ping(gw.gateway)
+  return route.get_default().dev == br and probe.ping(gw.gateway)
 end)
 
 check("every moved guest NIC is a port of " .. br, function()

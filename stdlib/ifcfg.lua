@@ -52,7 +52,7 @@ local function ip_fields(f, name)
       n = n + 1
     end
   end
-  local gw = route.default()
+  local gw = route.get_default()
   if n > 0 and gw and gw.dev == name and gw.gateway then f.GATEWAY = gw.gateway end
 end
 

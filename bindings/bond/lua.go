@@ -8,13 +8,27 @@ import (
 	"rewire/lua/engine"
 )
 
+var (
+	nameParam = engine.Param{Name: "name", Type: "string"}
+	bondSlave = []engine.Param{{Name: "bond", Type: "string"}, {Name: "slave", Type: "string"}}
+	// optionFields are the bond options create and set take.
+	optionFields = []engine.Field{engine.Opt("mode", "string|integer"), engine.Opt("miimon", "integer"), engine.Opt("updelay", "integer"),
+		engine.Opt("downdelay", "integer"), engine.Opt("primary", "string"), engine.Opt("lacp_rate", "string"), engine.Opt("xmit_hash_policy", "string")}
+	// statusFields are what status reads from /proc/net/bonding/NAME.
+	statusFields = []engine.Field{engine.Key("bond", "string"), engine.Key("mode", "string"), engine.Key("mode_title", "string"),
+		engine.Key("active_slave", "string?"), engine.Key("primary", "string?"), engine.Key("mii_status", "string"), engine.Key("miimon", "integer"),
+		engine.Key("updelay", "integer"), engine.Key("downdelay", "integer"), engine.Key("lacp_rate", "string?"), engine.Key("xmit_hash_policy", "string"),
+		engine.Key("slaves", "{name: string, state: string, mii_status: string, speed: string, duplex: string, link_failure_count: integer, permanent_mac: string}[]")}
+)
+
 // Module is the `bond` Lua module.
 func Module(s *tx.Session) engine.Module {
 	return engine.Module{
 		Name: "bond",
-		Doc:  "Linux bonds (ip link type bond, ifenslave, /proc/net/bonding): create, delete, add_slave, remove_slave, set, status, list.",
+		Doc:  "Linux bonds (ip link type bond, ifenslave, /proc/net/bonding).",
 		Funcs: []engine.Func{
-			{Name: "create", Args: "name, {mode=, miimon=, updelay=, downdelay=, primary=, lacp_rate=, xmit_hash_policy=, slaves={...}, up=bool}",
+			{Name: "create", Params: []engine.Param{nameParam, {Name: "opts", Type: "table", Optional: true, Doc: "mode by name or number; miimon, updelay, downdelay in ms",
+				Fields: append(append([]engine.Field{}, optionFields...), engine.Opt("slaves", "string[]"), engine.Opt("up", "boolean"))}},
 				Doc: "Creates a bond (mode by name or number, as BONDING_OPTS gives it: mode=1 is active-backup), enslaves the slaves and brings it up; rollback releases every slave as it was and deletes the bond.",
 				Fn: func(L *lua.LState) int {
 					name := L.CheckString(1)
@@ -35,10 +49,10 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return 0
 				}},
-			{Name: "delete", Args: "name", Doc: "Deletes a bond (its slaves are released); rollback recreates it with its options, slaves, addresses and routes.", Fn: engine.Action1("bond.delete", func(name string) error { return Delete(s, name) })},
-			{Name: "add_slave", Args: "bond, slave", Doc: "Enslaves slave (taken down for it, then brought up), like ifenslave; a slave that still carries addresses or the default route is refused.", Fn: engine.Action2("bond.add_slave", func(b, sl string) error { return AddSlave(s, b, sl) })},
-			{Name: "remove_slave", Args: "bond, slave", Doc: "Releases slave (ifenslave -d); it gets its own MAC and MTU back.", Fn: engine.Action2("bond.remove_slave", func(b, sl string) error { return RemoveSlave(s, b, sl) })},
-			{Name: "set", Args: "name, {mode=, miimon=, updelay=, downdelay=, primary=, lacp_rate=, xmit_hash_policy=}",
+			{Name: "delete", Params: []engine.Param{nameParam}, Doc: "Deletes a bond (its slaves are released); rollback recreates it with its options, slaves, addresses and routes.", Fn: engine.Action1("bond.delete", func(name string) error { return Delete(s, name) })},
+			{Name: "add_slave", Params: bondSlave, Doc: "Enslaves slave (taken down for it, then brought up), like ifenslave; a slave that still carries addresses or the default route is refused.", Fn: engine.Action2("bond.add_slave", func(b, sl string) error { return AddSlave(s, b, sl) })},
+			{Name: "remove_slave", Params: bondSlave, Doc: "Releases slave (ifenslave -d); it gets its own MAC and MTU back.", Fn: engine.Action2("bond.remove_slave", func(b, sl string) error { return RemoveSlave(s, b, sl) })},
+			{Name: "set", Params: []engine.Param{nameParam, {Name: "opts", Type: "table", Fields: optionFields}},
 				Doc: "Changes only the given options (ip link set BOND type bond ...); the mode changes only on a bond without slaves.", Fn: func(L *lua.LState) int {
 					name := L.CheckString(1)
 					o := conv.OptsAt(L, 2)
@@ -52,7 +66,7 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return 0
 				}},
-			{Name: "status", Args: "name", Returns: "{bond=, mode=, mode_title=, active_slave=, mii_status=, miimon=, updelay=, downdelay=, slaves={ {name=, state=, mii_status=, speed=, duplex=, link_failure_count=, permanent_mac=} }}",
+			{Name: "status", Params: []engine.Param{nameParam}, Returns: []engine.Result{engine.Record(statusFields...)},
 				Doc: "What /proc/net/bonding/NAME says: mode, active slave, MII status and polling interval, and per slave MII status, speed/duplex, link failures, permanent MAC.", Fn: func(L *lua.LState) int {
 					name := L.CheckString(1)
 					st, err := Get(s.Target, name)
@@ -64,24 +78,26 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(t)
 					return 1
 				}},
-			{Name: "healthy", Args: "name", Returns: "true | false, reason", Doc: "Whether the bond has carrier, an active slave (where the mode has one) and every slave up.", Fn: func(L *lua.LState) int {
-				name := L.CheckString(1)
-				st, err := Get(s.Target, name)
-				if err == nil {
-					err = st.Healthy()
-					if err != nil {
-						L.Push(lua.LFalse)
-						L.Push(lua.LString(err.Error()))
-						return 2
+			{Name: "check_health", Aliases: []string{"healthy"}, Params: []engine.Param{nameParam},
+				Returns: []engine.Result{{Type: "boolean"}, {Type: "string", Name: "reason", Optional: true}}, Doc: "Whether the bond has carrier, an active slave (where the mode has one) and every slave up.", Fn: func(L *lua.LState) int {
+					name := L.CheckString(1)
+					st, err := Get(s.Target, name)
+					if err == nil {
+						err = st.Healthy()
+						if err != nil {
+							L.Push(lua.LFalse)
+							L.Push(lua.LString(err.Error()))
+							return 2
+						}
 					}
-				}
-				if err != nil {
-					return engine.Raise(L, "bond.healthy", name, err)
-				}
-				L.Push(lua.LTrue)
-				return 1
-			}},
-			{Name: "list", Returns: "{ {bond=, mode=, active_slave=, mii_status=, miimon=, slaves=} }", Doc: "Every bond, one line each.", Fn: func(L *lua.LState) int {
+					if err != nil {
+						return engine.Raise(L, "bond.check_health", name, err)
+					}
+					L.Push(lua.LTrue)
+					return 1
+				}},
+			{Name: "list", Returns: []engine.Result{engine.Rows(engine.Key("bond", "string"), engine.Key("mode", "string"), engine.Key("active_slave", "string"),
+				engine.Key("mii_status", "string"), engine.Key("miimon", "integer"), engine.Key("slaves", "string[]"))}, Doc: "Every bond, one line each.", Fn: func(L *lua.LState) int {
 				rows, err := List(s.Target)
 				if err != nil {
 					return engine.Raise(L, "bond.list", "", err)

@@ -8,13 +8,22 @@ import (
 	"rewire/lua/engine"
 )
 
+var (
+	nameParam   = []engine.Param{{Name: "name", Type: "string"}}
+	bridgeParam = []engine.Param{{Name: "bridge", Type: "string"}}
+	bridgePort  = []engine.Param{{Name: "bridge", Type: "string"}, {Name: "port", Type: "string"}}
+	// record is a bridge as get and list return it, like brctl show (stp: yes or no).
+	record = []engine.Field{engine.Key("bridge", "string"), engine.Key("id", "string"), engine.Key("stp", "string"), engine.Key("interfaces", "string[]"), engine.Key("forward_delay", "integer")}
+)
+
 // Module is the `bridge` Lua module.
 func Module(s *tx.Session) engine.Module {
 	return engine.Module{
 		Name: "bridge",
-		Doc:  "Linux bridges (brctl / ip link type bridge): create, delete, add_port, remove_port, ports, list, get.",
+		Doc:  "Linux bridges (brctl / ip link type bridge).",
 		Funcs: []engine.Func{
-			{Name: "create", Args: "name, {stp=bool, forward_delay=seconds, mac=string, mtu=int, up=bool}",
+			{Name: "create", Params: []engine.Param{{Name: "name", Type: "string"}, {Name: "opts", Type: "table", Optional: true, Doc: "forward_delay in seconds",
+				Fields: []engine.Field{engine.Opt("stp", "boolean"), engine.Opt("forward_delay", "integer"), engine.Opt("mac", "string"), engine.Opt("mtu", "integer"), engine.Opt("up", "boolean")}}},
 				Doc: "Creates a bridge (up unless up=false); rollback deletes it.", Fn: func(L *lua.LState) int {
 					name := L.CheckString(1)
 					o := conv.OptsAt(L, 2)
@@ -42,19 +51,19 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return 0
 				}},
-			{Name: "delete", Args: "name", Doc: "Deletes a bridge; rollback recreates it with its ports, addresses and routes.", Fn: engine.Action1("bridge.delete", func(name string) error { return Delete(s, name) })},
-			{Name: "add_port", Args: "bridge, port", Doc: "Enslaves port to the bridge and brings it up (brctl addif).", Fn: engine.Action2("bridge.add_port", func(br, port string) error { return AddPort(s, br, port) })},
-			{Name: "remove_port", Args: "bridge, port", Doc: "Releases port from the bridge (brctl delif).", Fn: engine.Action2("bridge.remove_port", func(br, port string) error { return RemovePort(s, br, port) })},
-			{Name: "ports", Args: "bridge", Returns: "{string}", Doc: "The bridge's ports.", Fn: func(L *lua.LState) int {
+			{Name: "delete", Params: nameParam, Doc: "Deletes a bridge; rollback recreates it with its ports, addresses and routes.", Fn: engine.Action1("bridge.delete", func(name string) error { return Delete(s, name) })},
+			{Name: "add_port", Params: bridgePort, Doc: "Enslaves port to the bridge and brings it up (brctl addif).", Fn: engine.Action2("bridge.add_port", func(br, port string) error { return AddPort(s, br, port) })},
+			{Name: "remove_port", Params: bridgePort, Doc: "Releases port from the bridge (brctl delif).", Fn: engine.Action2("bridge.remove_port", func(br, port string) error { return RemovePort(s, br, port) })},
+			{Name: "list_ports", Aliases: []string{"ports"}, Params: bridgeParam, Returns: []engine.Result{{Type: "string[]"}}, Doc: "The bridge's ports.", Fn: func(L *lua.LState) int {
 				br := L.CheckString(1)
 				ps, err := Ports(s.Target, br)
 				if err != nil {
-					return engine.Raise(L, "bridge.ports", br, err)
+					return engine.Raise(L, "bridge.list_ports", br, err)
 				}
 				L.Push(conv.ToLua(L, ps))
 				return 1
 			}},
-			{Name: "get", Args: "bridge", Returns: "{bridge=, id=, stp=, interfaces=}", Doc: "One bridge, as brctl show prints it.", Fn: func(L *lua.LState) int {
+			{Name: "get", Params: bridgeParam, Returns: []engine.Result{engine.Record(record...)}, Doc: "One bridge, as brctl show prints it.", Fn: func(L *lua.LState) int {
 				br := L.CheckString(1)
 				b, err := Get(s.Target, br)
 				if err != nil {
@@ -63,7 +72,7 @@ func Module(s *tx.Session) engine.Module {
 				L.Push(conv.ToLua(L, b))
 				return 1
 			}},
-			{Name: "list", Returns: "{ {bridge=, id=, stp=, interfaces=} }", Doc: "Every bridge, like brctl show.", Fn: func(L *lua.LState) int {
+			{Name: "list", Returns: []engine.Result{engine.Rows(record...)}, Doc: "Every bridge, like brctl show.", Fn: func(L *lua.LState) int {
 				bs, err := List(s.Target)
 				if err != nil {
 					return engine.Raise(L, "bridge.list", "", err)

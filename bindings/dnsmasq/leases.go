@@ -28,7 +28,7 @@ type Lease struct {
 	File     string `json:"file"`
 }
 
-// Columns is the order `print(dnsmasq.leases())` lays leases out in.
+// Columns is the order `print(dnsmasq.list_leases())` lays leases out in.
 var Columns = []string{"bridge", "mac", "ip", "hostname", "domain", "expiry", "client_id"}
 
 // ReadLeases parses a dnsmasq lease file (`expiry MAC IP hostname|*

@@ -10,24 +10,33 @@ import (
 	"rewire/lua/engine"
 )
 
+var (
+	bridge = engine.Param{Name: "bridge", Type: "string"}
+	which  = engine.Param{Name: "bridge_or_path", Type: "string", Optional: true}
+	// lease is one DHCP lease (expiry: Unix seconds, 0 = never).
+	lease = []engine.Field{engine.Key("bridge", "string?"), engine.Key("mac", "string?"), engine.Key("ip", "string"), engine.Key("hostname", "string?"),
+		engine.Key("domain", "string?"), engine.Key("expiry", "integer"), engine.Key("client_id", "string?"), engine.Key("iaid", "string?"), engine.Key("file", "string")}
+	hostList = "{mac: string, ip: string, name?: string}[]"
+)
+
 // Module is the `dnsmasq` Lua module.
 func Module(s *tx.Session) engine.Module {
 	return engine.Module{
 		Name: "dnsmasq",
-		Doc:  "DHCP for VM bridges (dnsmasq): leases, get, serve, reserve, unreserve, status.",
+		Doc:  "DHCP for VM bridges (dnsmasq).",
 		Funcs: []engine.Func{
-			{Name: "leases", Args: "[bridge_or_path]", Returns: "{ {bridge=, mac=, ip=, hostname=, domain=, expiry=, client_id=} }",
+			{Name: "list_leases", Aliases: []string{"leases"}, Params: []engine.Param{which}, Returns: []engine.Result{engine.Rows(lease...)},
 				Doc: "DHCP leases of a bridge (served by rewire, or a libvirt network's <bridge>.status), of a lease file, or of every bridge when omitted; like `virsh net-dhcp-leases`.",
 				Fn: func(L *lua.LState) int {
 					which := L.OptString(1, "")
 					ls, err := Leases(stateRoot(s), which)
 					if err != nil {
-						return engine.Raise(L, "dnsmasq.leases", which, err)
+						return engine.Raise(L, "dnsmasq.list_leases", which, err)
 					}
 					L.Push(engine.Records(L, ls, Columns))
 					return 1
 				}},
-			{Name: "get", Args: "mac_ip_or_hostname, [bridge_or_path]", Returns: "{mac=, ip=, hostname=, ...} or nil",
+			{Name: "get", Params: []engine.Param{{Name: "mac_ip_or_hostname", Type: "string"}, which}, Returns: []engine.Result{{Type: "table", Optional: true, Fields: lease}},
 				Doc: "The lease of one client, found by MAC, IP or hostname (in every known lease file when no bridge or path is given).",
 				Fn: func(L *lua.LState) int {
 					key, which := L.CheckString(1), L.OptString(2, "")
@@ -42,7 +51,8 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return 1
 				}},
-			{Name: "serve", Args: "bridge, {range={first,last}|\"first-last\", router=, dns={...}, lease_time=, dns_server=bool, hosts={ {mac=, ip=, name=} }}",
+			{Name: "serve", Params: []engine.Param{bridge, {Name: "opts", Type: "table", Doc: "range: {first, last} or \"first-last\"", Fields: []engine.Field{engine.Key("range", "string[]|string"),
+				engine.Opt("router", "string"), engine.Opt("dns", "string[]"), engine.Opt("lease_time", "string"), engine.Opt("dns_server", "boolean"), engine.Opt("hosts", hostList)}}},
 				Doc: "Runs a dnsmasq handing out DHCP leases on the bridge (DHCP only unless dns_server=true), as libvirt does for a network; it outlives rewire. Rollback stops it and removes its files.",
 				Fn: func(L *lua.LState) int {
 					br := L.CheckString(1)
@@ -55,7 +65,7 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return 0
 				}},
-			{Name: "reserve", Args: "bridge, mac, ip, [name]",
+			{Name: "reserve", Params: []engine.Param{bridge, {Name: "mac", Type: "string"}, {Name: "ip", Type: "string"}, {Name: "name", Type: "string", Optional: true}},
 				Doc: "A static DHCP reservation on a bridge rewire serves (a dhcp-host line; dnsmasq re-reads it on SIGHUP); rollback restores the hosts file.",
 				Fn: func(L *lua.LState) int {
 					br := L.CheckString(1)
@@ -65,10 +75,11 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return 0
 				}},
-			{Name: "unreserve", Args: "bridge, mac_ip_or_name",
+			{Name: "unreserve", Params: []engine.Param{bridge, {Name: "mac_ip_or_name", Type: "string"}},
 				Doc: "Drops a static DHCP reservation; rollback restores the hosts file.",
 				Fn:  engine.Action2("dnsmasq.unreserve", func(br, key string) error { return Unreserve(s, br, key) })},
-			{Name: "status", Returns: "{ {bridge=, running=, pid=, range=, hosts=, leases=, dir=} }",
+			{Name: "status", Returns: []engine.Result{engine.Rows(engine.Key("bridge", "string"), engine.Key("running", "boolean"), engine.Key("pid", "integer?"),
+				engine.Key("range", "string"), engine.Key("hosts", "integer"), engine.Key("leases", "integer"), engine.Key("dir", "string"))},
 				Doc: "The dnsmasq instances rewire serves for this host.",
 				Fn: func(L *lua.LState) int {
 					st, err := Status(s)

@@ -21,6 +21,17 @@ var NICColumns = []string{"dev", "type", "source", "model", "mac", "pci", "alias
 // so `for _, d in ipairs(domain.list()) do d:interfaces() end` works).
 const typeName = "domain"
 
+var (
+	nameParam = []engine.Param{{Name: "name", Type: "string"}}
+	// nicRef names a NIC: its MAC, or a table (every key given must match).
+	nicRef = engine.Param{Name: "nic", Type: "string|table", Doc: "a MAC, or {alias=} or {pci=} where two NICs share a MAC",
+		Fields: []engine.Field{engine.Opt("mac", "string"), engine.Opt("alias", "string"), engine.Opt("pci", "string")}}
+	// sourceFields are where a NIC points (type: network or bridge).
+	sourceFields = []engine.Field{engine.Key("type", "string"), engine.Key("source", "string"), engine.Opt("model", "string")}
+	// scope is update-device's --live/--config; default: live if running, config if persistent.
+	scope = engine.Param{Name: "scope", Type: "table", Optional: true, Fields: []engine.Field{engine.Opt("live", "boolean"), engine.Opt("config", "boolean")}}
+)
+
 // Module is the `domain` Lua module (libvirt guests).
 func Module(s *tx.Session) engine.Module {
 	byName := func(op string, f func(string) error) lua.LGFunction {
@@ -34,9 +45,9 @@ func Module(s *tx.Session) engine.Module {
 	}
 	return engine.Module{
 		Name: "domain",
-		Doc:  "libvirt guests (virsh): list, get, define, start/shutdown/destroy; NICs: inspect, re-point, hot-plug.",
+		Doc:  "libvirt guests (virsh) and their NICs: inspect, re-point, hot-plug.",
 		Funcs: []engine.Func{
-			{Name: "list", Returns: "{ {name=, state=, autostart=} }",
+			{Name: "list", Returns: []engine.Result{engine.Rows(engine.Key("name", "string"), engine.Key("state", "string"), engine.Key("autostart", "boolean"))},
 				Doc: "Every guest, like `virsh list --all`; each row also has the domain object methods (row:interfaces()).", Fn: func(L *lua.LState) int {
 					all, err := List(s.Target)
 					if err != nil {
@@ -50,7 +61,7 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(rows)
 					return 1
 				}},
-			{Name: "get", Args: "name", Returns: "domain object",
+			{Name: "get", Params: nameParam, Returns: []engine.Result{{Type: typeName}},
 				Doc: "One guest as an object with :xml(), :state(), :interfaces(), :set_interface() ... (`virsh dominfo NAME`).", Fn: func(L *lua.LState) int {
 					name := L.CheckString(1)
 					if _, err := Get(s.Target, name); err != nil {
@@ -59,7 +70,7 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(newObject(L, name))
 					return 1
 				}},
-			{Name: "define", Args: "xml", Returns: "domain object",
+			{Name: "define", Params: []engine.Param{{Name: "xml", Type: "string"}}, Returns: []engine.Result{{Type: typeName}},
 				Doc: "`virsh define`: defines a guest or redefines one of the same name (its UUID kept); rollback restores the old definition.", Fn: func(L *lua.LState) int {
 					name, err := Define(s, L.CheckString(1))
 					if err != nil {
@@ -68,24 +79,24 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(newObject(L, name))
 					return 1
 				}},
-			{Name: "undefine", Args: "name", Doc: "`virsh undefine`: removes the definition (a running guest keeps running).",
+			{Name: "undefine", Params: nameParam, Doc: "`virsh undefine`: removes the definition (a running guest keeps running).",
 				Fn: byName("domain.undefine", func(n string) error { return Undefine(s, n) })},
-			{Name: "start", Args: "name", Doc: "`virsh start`; rollback destroys it again.",
+			{Name: "start", Params: nameParam, Doc: "`virsh start`; rollback destroys it again.",
 				Fn: byName("domain.start", func(n string) error { return Start(s, n) })},
-			{Name: "shutdown", Args: "name", Doc: "`virsh shutdown`: asks the guest OS to power off; rollback starts it.",
+			{Name: "shutdown", Params: nameParam, Doc: "`virsh shutdown`: asks the guest OS to power off; rollback starts it.",
 				Fn: byName("domain.shutdown", func(n string) error { return Shutdown(s, n) })},
-			{Name: "destroy", Args: "name", Doc: "`virsh destroy`: pulls the plug of a persistent guest; rollback starts it.",
+			{Name: "destroy", Params: nameParam, Doc: "`virsh destroy`: pulls the plug of a persistent guest; rollback starts it.",
 				Fn: byName("domain.destroy", func(n string) error { return Destroy(s, n) })},
 		},
 		Types: []engine.Type{{
 			Name: typeName,
 			Doc:  "A libvirt guest, from domain.get(name) or a domain.list() row.",
 			Methods: []engine.Func{
-				{Name: "name", Returns: "string", Doc: "The guest's name.", Fn: func(L *lua.LState) int {
+				{Name: "name", Returns: []engine.Result{{Type: "string"}}, Doc: "The guest's name.", Fn: func(L *lua.LState) int {
 					L.Push(lua.LString(self(L)))
 					return 1
 				}},
-				{Name: "xml", Args: "[{inactive=bool}]", Returns: "string", Doc: "`virsh dumpxml [--inactive]`.", Fn: func(L *lua.LState) int {
+				{Name: "xml", Params: []engine.Param{engine.Options(engine.Opt("inactive", "boolean"))}, Returns: []engine.Result{{Type: "string"}}, Doc: "`virsh dumpxml [--inactive]`.", Fn: func(L *lua.LState) int {
 					name := self(L)
 					o := conv.OptsAt(L, 2)
 					inactive := o.Bool("inactive", false)
@@ -99,7 +110,7 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(lua.LString(x))
 					return 1
 				}},
-				{Name: "state", Returns: "string", Doc: "`virsh domstate`: running, paused, shutoff, ...", Fn: func(L *lua.LState) int {
+				{Name: "state", Returns: []engine.Result{{Type: "string"}}, Doc: "`virsh domstate`: running, paused, shutoff, ...", Fn: func(L *lua.LState) int {
 					name := self(L)
 					in, err := Get(s.Target, name)
 					if err != nil {
@@ -108,7 +119,8 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(lua.LString(in.State))
 					return 1
 				}},
-				{Name: "info", Returns: "{name=, uuid=, state=, autostart=, persistent=, nics=}", Doc: "`virsh dominfo`.", Fn: func(L *lua.LState) int {
+				{Name: "info", Returns: []engine.Result{engine.Record(engine.Key("name", "string"), engine.Key("uuid", "string"), engine.Key("state", "string"),
+					engine.Key("autostart", "boolean"), engine.Key("persistent", "boolean"), engine.Key("nics", "integer"))}, Doc: "`virsh dominfo`.", Fn: func(L *lua.LState) int {
 					name := self(L)
 					in, err := Get(s.Target, name)
 					if err != nil {
@@ -117,7 +129,8 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(conv.ToLua(L, in))
 					return 1
 				}},
-				{Name: "interfaces", Returns: "{ {dev=, type=, source=, model=, mac=, pci=, alias=, ip=} }",
+				{Name: "interfaces", Returns: []engine.Result{engine.Rows(engine.Key("dev", "string"), engine.Key("type", "string"), engine.Key("source", "string"), engine.Key("model", "string"),
+					engine.Key("mac", "string"), engine.Key("pci", "string"), engine.Key("alias", "string"), engine.Key("ip", "string"))},
 					Doc: "`virsh domiflist` (live while running) with each NIC's PCI address, alias and its DHCP-leased IPv4 (by MAC).", Fn: func(L *lua.LState) int {
 						name := self(L)
 						nics, err := Interfaces(s.Target, name)
@@ -127,7 +140,7 @@ func Module(s *tx.Session) engine.Module {
 						L.Push(engine.Records(L, nics, NICColumns))
 						return 1
 					}},
-				{Name: "set_interface", Args: "mac or {alias=} or {pci=}, {type=network|bridge, source=, model=}, [{live=bool, config=bool}]",
+				{Name: "set_interface", Params: []engine.Param{nicRef, {Name: "source", Type: "table", Fields: sourceFields}, scope},
 					Doc: "Re-points the NIC with that MAC (or alias, or guest PCI address, where two NICs share a MAC) (update-device --live and/or its element in the persistent XML --config; default: live if running, config if persistent), keeping MAC, model, PCI address and the rest; the persistent XML must change in that NIC only. Refuses a bridge missing on the host.", Fn: func(L *lua.LState) int {
 						name := self(L)
 						ref, err := refAt(L, 2)
@@ -146,8 +159,9 @@ func Module(s *tx.Session) engine.Module {
 						}
 						return 0
 					}},
-				{Name: "attach_interface", Args: "{type=network|bridge, source=, model=, mac=}, [{live=bool, config=bool}]", Returns: "mac",
-					Doc: "`virsh attach-interface`: hot-plugs a NIC (a 52:54:00 MAC is made when none is given) and returns its MAC.", Fn: func(L *lua.LState) int {
+				{Name: "attach_interface", Params: []engine.Param{{Name: "source", Type: "table", Fields: append(append([]engine.Field{}, sourceFields...), engine.Opt("mac", "string"))}, scope},
+					Returns: []engine.Result{{Type: "string", Name: "mac"}},
+					Doc:     "`virsh attach-interface`: hot-plugs a NIC (a 52:54:00 MAC is made when none is given) and returns its MAC.", Fn: func(L *lua.LState) int {
 						name := self(L)
 						src, err := sourceAt(L, 2, true)
 						sc, err2 := scopeAt(L, 3)
@@ -164,7 +178,7 @@ func Module(s *tx.Session) engine.Module {
 						L.Push(lua.LString(mac))
 						return 1
 					}},
-				{Name: "detach_interface", Args: "mac or {alias=} or {pci=}, [{live=bool, config=bool}]",
+				{Name: "detach_interface", Params: []engine.Param{nicRef, scope},
 					Doc: "`virsh detach-interface --mac`: unplugs the NIC (by MAC, or alias, or guest PCI address); rollback plugs the same device back.", Fn: func(L *lua.LState) int {
 						name := self(L)
 						ref, err := refAt(L, 2)

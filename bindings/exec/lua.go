@@ -14,7 +14,8 @@ func Module(s *tx.Session) engine.Module {
 		Name: "exec",
 		Doc:  "Run a program inside the target's namespace (argv only, never a shell); not undoable.",
 		Funcs: []engine.Func{
-			{Name: "run", Args: "argv, {stdin=string, irreversible=bool}", Returns: "{code=, stdout=, stderr=}", Needs: engine.CapExec,
+			{Name: "run", Params: []engine.Param{{Name: "argv", Type: "string[]"}, engine.Options(engine.Opt("stdin", "string"), engine.Opt("irreversible", "boolean"))},
+				Returns: []engine.Result{engine.Record(engine.Key("code", "integer"), engine.Key("stdout", "string"), engine.Key("stderr", "string"))}, Needs: engine.CapExec,
 				Doc: "Runs argv (a list: program, then its arguments) inside the target's namespace, like `ip netns exec NS PROG ARGS`, " +
 					"and returns its exit code and output; a non-zero exit is not an error. Rollback cannot undo what a program did, " +
 					"so once the transaction holds changes exec.run is refused unless irreversible=true; a plan runs no program.",

@@ -10,15 +10,18 @@ import (
 	"rewire/lua/engine"
 )
 
+// path is an absolute file path.
+var path = engine.Param{Name: "path", Type: "string"}
+
 // Module is the `files` Lua module. Every function needs the `files`
 // capability, reading included: a script that can read /etc/shadow can
 // leak it through any setting it makes (a DHCP option, a link alias).
 func Module(s *tx.Session) engine.Module {
 	return engine.Module{
 		Name: "files",
-		Doc:  "Whole files (ifcfg network-scripts, config files): read, write and remove, each write undone on rollback.",
+		Doc:  "Whole files (ifcfg network-scripts, config files), each write undone on rollback.",
 		Funcs: []engine.Func{
-			{Name: "read", Args: "path", Returns: "string", Needs: engine.CapFiles,
+			{Name: "read", Params: []engine.Param{path}, Returns: []engine.Result{{Type: "string"}}, Needs: engine.CapFiles,
 				Doc: "The whole file at an absolute path, like `cat PATH`.", Fn: func(L *lua.LState) int {
 					path := L.CheckString(1)
 					b, err := Read(path)
@@ -28,7 +31,7 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(lua.LString(b))
 					return 1
 				}},
-			{Name: "write", Args: "path, content, {mode=\"0644\"}", Needs: engine.CapFiles,
+			{Name: "write", Params: []engine.Param{path, {Name: "content", Type: "string"}, engine.Options(engine.Opt("mode", "string|integer"))}, Needs: engine.CapFiles,
 				Doc: "Replaces the whole file atomically, creating missing directories, like `install -m MODE`. " +
 					"mode is octal digits as chmod takes them (\"0640\" or 640); without it an existing file keeps its mode (a new one gets 0644) and its owner. " +
 					"Rollback restores the prior content, mode and owner, or removes a file (and directories) that did not exist.",
@@ -47,7 +50,7 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return 0
 				}},
-			{Name: "remove", Args: "path", Needs: engine.CapFiles,
+			{Name: "remove", Params: []engine.Param{path}, Needs: engine.CapFiles,
 				Doc: "Removes a file, like `rm PATH` (a missing file is an error); rollback puts it back with its content, mode and owner.",
 				Fn:  engine.Action1("files.remove", func(path string) error { return Remove(s, path) })},
 		},

@@ -30,30 +30,31 @@ func ModuleAt(s *tx.Session, roots *Roots) engine.Module {
 		Name: "host",
 		Doc:  "Who manages the host's network devices and how each address came (read-only): NetworkManager, systemd-networkd, ifupdown, netplan, network-scripts, firewalld zones.",
 		Funcs: []engine.Func{
-			{Name: "managers", Returns: "{ {name=, version=, running=, devices={...}} }",
+			{Name: "list_managers", Aliases: []string{"managers"}, Returns: []engine.Result{engine.Rows(
+				engine.Key("name", "string"), engine.Key("version", "string"), engine.Key("running", "boolean"), engine.Key("devices", "string[]"))},
 				Doc: "The network managers and what each manages now, like `nmcli general` + `networkctl list` + `ifquery --state`.", Fn: func(L *lua.LState) int {
 					ms, err := Managers(s.Target, rootsOf())
 					if err != nil {
-						return engine.Raise(L, "host.managers", "", err)
+						return engine.Raise(L, "host.list_managers", "", err)
 					}
 					L.Push(engine.Records(L, ms, ManagerColumns))
 					return 1
 				}},
-			{Name: "device", Args: "name", Returns: "{name=, manager=, frontend=, state=, profile=, uuid=, file=, addresses={ {cidr=, origin=, client=, lease=, valid_lft=} }, zone=, claims=}",
+			{Name: "get_device", Aliases: []string{"device"}, Params: []engine.Param{{Name: "name", Type: "string"}}, Returns: []engine.Result{deviceRecord},
 				Doc: "Who manages one device, like `nmcli device show` / `networkctl status` / `ifquery --state`: manager is NetworkManager, systemd-networkd, ifupdown, network-scripts or none; each address's origin is static, dhcp, slaac, dhcpv6 or link, valid_lft seconds left or \"forever\".", Fn: func(L *lua.LState) int {
 					name := L.CheckString(1)
 					d, err := DeviceOf(s.Target, rootsOf(), name)
 					if err != nil {
-						return engine.Raise(L, "host.device", name, err)
+						return engine.Raise(L, "host.get_device", name, err)
 					}
 					L.Push(deviceToLua(L, d))
 					return 1
 				}},
-			{Name: "devices", Returns: "{ device, ... }",
-				Doc: "host.device for every device, like `nmcli device status`.", Fn: func(L *lua.LState) int {
+			{Name: "list_devices", Aliases: []string{"devices"}, Returns: []engine.Result{{Type: "table[]", Fields: deviceRecord.Fields}},
+				Doc: "host.get_device for every device, like `nmcli device status`.", Fn: func(L *lua.LState) int {
 					ds, err := Devices(s.Target, rootsOf())
 					if err != nil {
-						return engine.Raise(L, "host.devices", "", err)
+						return engine.Raise(L, "host.list_devices", "", err)
 					}
 					t := engine.Records(L, ds, DeviceColumns)
 					t.ForEach(func(_, v lua.LValue) { foreverAddrs(v) })
@@ -63,6 +64,13 @@ func ModuleAt(s *tx.Session, roots *Roots) engine.Module {
 		},
 	}
 }
+
+// deviceRecord is what get_device returns, as the docs declare it.
+var deviceRecord = engine.Record(
+	engine.Key("name", "string"), engine.Key("manager", "string"), engine.Opt("frontend", "string"),
+	engine.Key("state", "string"), engine.Opt("profile", "string"), engine.Opt("uuid", "string"),
+	engine.Opt("file", "string"), engine.Opt("zone", "string"), engine.Opt("claims", "string[]"),
+	engine.Key("addresses", "{cidr: string, origin: string, client?: string, lease?: string, valid_lft: integer|string}[]"))
 
 func deviceToLua(L *lua.LState, d Device) lua.LValue {
 	v := conv.ToLua(L, d)

@@ -55,7 +55,7 @@ func kindCases(dir string) []kindCase {
 		{"addr", "no prefix", `addr.add("eth0", "10.0.0.5")`, "invalid"},
 		{"addr", "move onto itself", `addr.move("eth0", "eth0")`, "invalid"},
 		{"addr", "missing device", `addr.add("nope0", "10.9.0.1/24")`, "not_found"},
-		{"addr", "missing address", `addr.del("eth0", "10.9.9.9/24")`, "not_found"},
+		{"addr", "missing address", `addr.remove("eth0", "10.9.9.9/24")`, "not_found"},
 		{"addr", "flush missing device", `addr.flush("nope0")`, "not_found"},
 		{"addr", "existing address", `addr.add("eth0", "10.0.0.111/24")`, "exists"},
 
@@ -63,7 +63,7 @@ func kindCases(dir string) []kindCase {
 		{"route", "wrong type", `route.list{table = "main"}`, "invalid"},
 		{"route", "bad destination", `route.add{dst = "10.5.0.0/33", gateway = "10.0.0.1"}`, "invalid"},
 		{"route", "bad gateway", `route.add{dst = "default", gateway = "10.0.0.999"}`, "invalid"},
-		{"route", "missing route", `route.del{dst = "10.99.0.0/16"}`, "not_found"},
+		{"route", "missing route", `route.remove{dst = "10.99.0.0/16"}`, "not_found"},
 		{"route", "missing device", `route.add{dst = "10.5.0.0/16", dev = "nope0"}`, "not_found"},
 		{"route", "existing route", `route.add{dst = "default", gateway = "10.0.0.1", dev = "eth0"}`, "exists"},
 
@@ -105,7 +105,7 @@ func kindCases(dir string) []kindCase {
 		{"dnsmasq", "bad host", `dnsmasq.serve("kb0", {range = "192.168.150.10-192.168.150.20", hosts = {{mac = "zz", ip = "192.168.150.11"}}})`, "invalid"},
 		{"dnsmasq", "missing bridge", `dnsmasq.serve("nope0", {range = "192.168.150.10-192.168.150.20"})`, "not_found"},
 		{"dnsmasq", "not served", `dnsmasq.reserve("eth0", "52:54:00:00:00:42", "10.0.0.42")`, "not_found"},
-		{"dnsmasq", "missing lease file", `dnsmasq.leases(` + fmt.Sprintf("%q", filepath.Join(dir, "no.leases")) + `)`, "not_found"},
+		{"dnsmasq", "missing lease file", `dnsmasq.list_leases(` + fmt.Sprintf("%q", filepath.Join(dir, "no.leases")) + `)`, "not_found"},
 		{"dnsmasq", "setup", `dnsmasq.serve("kb0", {range = "192.168.150.10-192.168.150.20"})`, ""},
 		{"dnsmasq", "serve twice", `dnsmasq.serve("kb0", {range = "192.168.150.10-192.168.150.20"})`, "exists"},
 		{"dnsmasq", "bad MAC", `dnsmasq.reserve("kb0", "zz", "192.168.150.11")`, "invalid"},

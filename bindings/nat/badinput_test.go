@@ -93,8 +93,8 @@ func TestLuaModuleWarnsAndRaisesOneLine(t *testing.T) {
 	if n := strings.Count(out.String(), "warning: ipv4 FORWARD policy is DROP"); n != 1 {
 		t.Errorf("FORWARD DROP warned %d times, want once: %q", n, out.String())
 	}
-	err := e.DoString(context.Background(), `nat.port_forward{ proto = "tcp", port = 99999, to = "192.168.100.10:22" }`, "pf.lua")
-	if err == nil || err.Error() != `pf.lua:1: nat.port_forward 99999 192.168.100.10:22: bad port "99999" (1-65535, or a range such as 2000-2010)` {
+	err := e.DoString(context.Background(), `nat.forward_port{ proto = "tcp", port = 99999, to = "192.168.100.10:22" }`, "pf.lua")
+	if err == nil || err.Error() != `pf.lua:1: nat.forward_port 99999 192.168.100.10:22: bad port "99999" (1-65535, or a range such as 2000-2010)` {
 		t.Errorf("error line: %v", err)
 	}
 	err = e.DoString(context.Background(), `nat.masquerade("10.1.0.0/16", { uot = "eth0" })`, "m.lua")

@@ -19,11 +19,11 @@ func TestPortForwardListIsOneChange(t *testing.T) {
 	e := engine.New(&out, Module(s))
 	defer e.Close()
 
-	err := e.DoString(context.Background(), `nat.port_forward{
+	err := e.DoString(context.Background(), `nat.forward_port{
 		{ proto = "tcp", port = 2201, to = "192.168.100.10:22" },
 		{ proto = "tcp", port = 2202, to = "192.168.100.11:99999" },
 	}`, "bad.lua")
-	want := `bad.lua:1: nat.port_forward 2 forwards: port forward #2 (tcp 2202 -> 192.168.100.11:99999): bad port "99999"`
+	want := `bad.lua:1: nat.forward_port 2 forwards: port forward #2 (tcp 2202 -> 192.168.100.11:99999): bad port "99999"`
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("error line:\n got %v\nwant %s...", err, want)
 	}

@@ -10,6 +10,11 @@ import (
 	"rewire/lua/engine"
 )
 
+var (
+	subnetParam = engine.Param{Name: "subnet", Type: "string"}
+	tagField    = engine.Opt("tag", "string")
+)
+
 // Module is the `nat` Lua module.
 func Module(s *tx.Session) engine.Module {
 	warned := map[string]bool{} // each warning once per script or REPL session
@@ -28,9 +33,9 @@ func Module(s *tx.Session) engine.Module {
 	}
 	return engine.Module{
 		Name: "nat",
-		Doc:  "NAT and forwarding rules for VM networks (iptables): masquerade, forward, port_forward, list, remove.",
+		Doc:  "NAT and forwarding rules for VM networks (iptables), in rewire's own chains, one iptables-restore batch per change.",
 		Funcs: []engine.Func{
-			{Name: "masquerade", Args: "subnet, {out=iface, tag=string}", Returns: "tag",
+			{Name: "masquerade", Params: []engine.Param{subnetParam, engine.Options(engine.Opt("out", "string"), tagField)}, Returns: []engine.Result{{Type: "string", Name: "tag"}},
 				Doc: "MASQUERADE traffic leaving SUBNET (iptables -t nat -A POSTROUTING -s SUBNET ! -d SUBNET -j MASQUERADE), as libvirt does for a NAT network.",
 				Fn: func(L *lua.LState) int {
 					cidr := L.CheckString(1)
@@ -45,7 +50,7 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return pushResult(L, res)
 				}},
-			{Name: "forward", Args: "bridge, subnet, {tag=string}", Returns: "tag",
+			{Name: "forward", Params: []engine.Param{{Name: "bridge", Type: "string"}, subnetParam, engine.Options(tagField)}, Returns: []engine.Result{{Type: "string", Name: "tag"}},
 				Doc: "The FORWARD rules libvirt installs for a NAT bridge: replies in, SUBNET out, bridge to bridge, reject the rest; DHCP and DNS from the bridge to the host.",
 				Fn: func(L *lua.LState) int {
 					br, cidr := L.CheckString(1), L.CheckString(2)
@@ -60,8 +65,10 @@ func Module(s *tx.Session) engine.Module {
 					}
 					return pushResult(L, res)
 				}},
-			{Name: "port_forward", Args: "{proto=\"tcp\"|\"udp\", port=int|\"lo-hi\", to=\"addr[:port]\", in=iface, tag=string} | { {...}, ... }", Returns: "tag | {tag, ...}",
-				Doc: "DNAT a host port to a guest (iptables -t nat -A PREROUTING -p tcp --dport PORT -j DNAT --to-destination TO) and accept the forwarded connection. A list of forwards goes in as one iptables-restore batch (one change), and returns their tags.",
+			{Name: "forward_port", Aliases: []string{"port_forward"}, Params: []engine.Param{{Name: "forward", Type: "table|table[]", Doc: "proto: tcp (default) or udp; port: a port or \"lo-hi\"; to: \"addr[:port]\"",
+				Fields: []engine.Field{engine.Opt("proto", "string"), engine.Key("port", "integer|string"), engine.Key("to", "string"), engine.Opt("in", "string"), tagField}}},
+				Returns: []engine.Result{{Type: "string|string[]", Name: "tag"}},
+				Doc:     "DNAT a host port to a guest (iptables -t nat -A PREROUTING -p tcp --dport PORT -j DNAT --to-destination TO) and accept the forwarded connection. A list of forwards goes in as one iptables-restore batch (one change), and returns their tags.",
 				Fn: func(L *lua.LState) int {
 					list := L.CheckTable(1)
 					if _, ok := list.RawGetInt(1).(*lua.LTable); ok { // a list of forwards
@@ -71,7 +78,7 @@ func Module(s *tx.Session) engine.Module {
 							pf, err := portForwardOpts(L, L.GetTop())
 							L.Pop(1)
 							if err != nil {
-								return engine.Raise(L, "nat.port_forward", fmt.Sprintf("#%d", i), engine.Invalid("%v", err))
+								return engine.Raise(L, "nat.forward_port", fmt.Sprintf("#%d", i), engine.Invalid("%v", err))
 							}
 							pfs = append(pfs, pf)
 						}
@@ -81,7 +88,7 @@ func Module(s *tx.Session) engine.Module {
 							if len(pfs) == 1 {
 								what = "1 forward"
 							}
-							return engine.Raise(L, "nat.port_forward", what, err)
+							return engine.Raise(L, "nat.forward_port", what, err)
 						}
 						warn(L, res)
 						L.Push(conv.ToLua(L, res.Tags))
@@ -89,16 +96,17 @@ func Module(s *tx.Session) engine.Module {
 					}
 					pf, err := portForwardOpts(L, 1)
 					if err != nil {
-						return engine.Raise(L, "nat.port_forward", pf.To, engine.Invalid("%v", err))
+						return engine.Raise(L, "nat.forward_port", pf.To, engine.Invalid("%v", err))
 					}
 					res, err := AddPortForward(s, pf)
 					if err != nil {
-						return engine.Raise(L, "nat.port_forward", pf.Port+" "+pf.To, err)
+						return engine.Raise(L, "nat.forward_port", pf.Port+" "+pf.To, err)
 					}
 					return pushResult(L, res)
 				}},
-			{Name: "list", Args: "{all=bool}", Returns: "{ {family=, table=, chain=, tag=, spec=} }",
-				Doc: "rewire's rules (tagged rewire:...), or every rule with all=true, like iptables-save and ip6tables-save.",
+			{Name: "list", Params: []engine.Param{engine.Options(engine.Opt("all", "boolean"))},
+				Returns: []engine.Result{engine.Rows(engine.Key("family", "string"), engine.Key("table", "string"), engine.Key("chain", "string"), engine.Key("tag", "string?"), engine.Key("spec", "string"))},
+				Doc:     "rewire's rules (tagged rewire:...), or every rule with all=true, like iptables-save and ip6tables-save.",
 				Fn: func(L *lua.LState) int {
 					o := conv.OptsAt(L, 1)
 					all := o.Bool("all", false)
@@ -112,7 +120,7 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(engine.Records(L, rules, Columns))
 					return 1
 				}},
-			{Name: "remove", Args: "tag", Returns: "count",
+			{Name: "remove", Params: []engine.Param{{Name: "tag", Type: "string"}}, Returns: []engine.Result{{Type: "integer", Name: "count"}},
 				Doc: "Removes every rule tagged rewire:TAG (iptables -D each); rollback puts them back where they were.",
 				Fn: func(L *lua.LState) int {
 					tag := L.CheckString(1)

@@ -10,6 +10,11 @@ import (
 	"rewire/lua/engine"
 )
 
+var (
+	ip        = engine.Param{Name: "ip", Type: "string"}
+	withCount = engine.Param{Name: "opts", Type: "table", Optional: true, Doc: "timeout in ms", Fields: []engine.Field{engine.Opt("timeout", "integer"), engine.Opt("count", "integer")}}
+)
+
 // Module is the `probe` Lua module: read-only reachability tests, for
 // checks (`check("gw", function() return probe.ping(gw) end)`).
 func Module(s *tx.Session) engine.Module {
@@ -17,7 +22,7 @@ func Module(s *tx.Session) engine.Module {
 		Name: "probe",
 		Doc:  "Reachability probes from the target host (ping, nc -z, arping); they change nothing.",
 		Funcs: []engine.Func{
-			{Name: "ping", Args: "ip, {timeout=ms, count=n}", Returns: "boolean",
+			{Name: "ping", Params: []engine.Param{ip, withCount}, Returns: []engine.Result{{Type: "boolean"}},
 				Doc: "`ping -c COUNT -W TIMEOUT IP`: true when an ICMP echo is answered (IPv4 or IPv6). Defaults: timeout 1000 ms, count 1.",
 				Fn: func(L *lua.LState) int {
 					ip := L.CheckString(1)
@@ -32,7 +37,8 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(lua.LBool(ok))
 					return 1
 				}},
-			{Name: "tcp", Args: "\"ip:port\", {timeout=ms}", Returns: "boolean",
+			{Name: "tcp", Params: []engine.Param{{Name: "ip_port", Type: "string", Doc: "\"ip:port\", \"[v6]:port\""},
+				{Name: "opts", Type: "table", Optional: true, Doc: "timeout in ms", Fields: []engine.Field{engine.Opt("timeout", "integer")}}}, Returns: []engine.Result{{Type: "boolean"}},
 				Doc: "`nc -z -w TIMEOUT IP PORT`: true when a TCP connection opens (it is closed at once). Default timeout 1000 ms.",
 				Fn: func(L *lua.LState) int {
 					hp := L.CheckString(1)
@@ -47,7 +53,7 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(lua.LBool(ok))
 					return 1
 				}},
-			{Name: "arp", Args: "ip, dev, {timeout=ms, count=n}", Returns: "mac string or nil",
+			{Name: "arp", Params: []engine.Param{ip, {Name: "dev", Type: "string"}, withCount}, Returns: []engine.Result{{Type: "string", Name: "mac", Optional: true}},
 				Doc: "`arping -I DEV IP`: the MAC that answers an ARP request for IP on DEV, or nil.",
 				Fn: func(L *lua.LState) int {
 					ip, dev := L.CheckString(1), L.CheckString(2)

@@ -21,6 +21,16 @@ func specFrom(L *lua.LState, n int) (Spec, error) {
 	return s, s.Validate()
 }
 
+var (
+	// spec is the route add, remove and replace take (dst: a CIDR, or
+	// "default", the default; table: a number, 254 = main).
+	spec = []engine.Param{{Name: "route", Type: "table", Fields: []engine.Field{engine.Opt("dst", "string"), engine.Opt("gateway", "string"),
+		engine.Opt("dev", "string"), engine.Opt("table", "integer"), engine.Opt("metric", "integer"), engine.Opt("src", "string")}}}
+	// record is a route as list and get_default return it.
+	record = []engine.Field{engine.Key("dst", "string"), engine.Key("gateway", "string?"), engine.Key("dev", "string?"), engine.Key("table", "string"),
+		engine.Key("metric", "integer?"), engine.Key("proto", "string"), engine.Key("scope", "string"), engine.Key("src", "string?")}
+)
+
 // Module is the `route` Lua module.
 func Module(s *tx.Session) engine.Module {
 	change := func(op string, f func(*tx.Session, Spec) error) lua.LGFunction {
@@ -37,9 +47,9 @@ func Module(s *tx.Session) engine.Module {
 	}
 	return engine.Module{
 		Name: "route",
-		Doc:  "Routes (ip route), every table, IPv4 and IPv6: list, add, del, replace, default.",
+		Doc:  "Routes (ip route), every table, IPv4 and IPv6.",
 		Funcs: []engine.Func{
-			{Name: "list", Args: "[{dev=, table=}]", Returns: "{ {dst=, gateway=, dev=, table=, metric=} }", Doc: "Routes, like `ip route show table all`; filter by dev, and by table number (254 = main).", Fn: func(L *lua.LState) int {
+			{Name: "list", Params: []engine.Param{engine.Options(engine.Opt("dev", "string"), engine.Opt("table", "integer"))}, Returns: []engine.Result{engine.Rows(record...)}, Doc: "Routes, like `ip route show table all`; filter by dev, and by table number (254 = main).", Fn: func(L *lua.LState) int {
 				o := conv.OptsAt(L, 1)
 				f := Filter{Dev: o.String("dev", ""), Table: o.Int("table", 0)}
 				err := o.Err()
@@ -53,7 +63,7 @@ func Module(s *tx.Session) engine.Module {
 				L.Push(engine.Records(L, Views(rs), columns))
 				return 1
 			}},
-			{Name: "default", Returns: "{dst=, gateway=, dev=, metric=} or nil", Doc: "The main table's IPv4 default route, or nil.", Fn: func(L *lua.LState) int {
+			{Name: "get_default", Aliases: []string{"default"}, Returns: []engine.Result{{Type: "table", Optional: true, Fields: record}}, Doc: "The main table's IPv4 default route, or nil.", Fn: func(L *lua.LState) int {
 				r, err := Default(s.Target)
 				if err != nil {
 					L.Push(lua.LNil)
@@ -62,9 +72,9 @@ func Module(s *tx.Session) engine.Module {
 				L.Push(conv.ToLua(L, r.View()))
 				return 1
 			}},
-			{Name: "add", Args: "{dst=, gateway=, dev=, table=, metric=, src=}", Doc: "`ip route add`.", Fn: change("add", Add)},
-			{Name: "del", Args: "{dst=, gateway=, dev=, table=, metric=}", Doc: "`ip route del` of the route matching the given fields.", Fn: change("del", Del)},
-			{Name: "replace", Args: "{dst=, gateway=, dev=, table=, metric=, src=}", Doc: "`ip route replace`: rollback restores the route it replaced.", Fn: change("replace", Replace)},
+			{Name: "add", Params: spec, Doc: "`ip route add`.", Fn: change("add", Add)},
+			{Name: "remove", Aliases: []string{"del"}, Params: spec, Doc: "`ip route del` of the route matching the given fields.", Fn: change("remove", Del)},
+			{Name: "replace", Params: spec, Doc: "`ip route replace`: rollback restores the route it replaced.", Fn: change("replace", Replace)},
 		},
 	}
 }

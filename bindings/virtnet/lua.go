@@ -11,8 +11,14 @@ import (
 // Columns is the order `print(network.list())` lays the records out in.
 var Columns = []string{"name", "active", "autostart", "bridge", "forward"}
 
-// LeaseColumns is the order of `print(network.leases(name))`.
+// LeaseColumns is the order of `print(network.list_leases(name))`.
 var LeaseColumns = []string{"mac", "ip", "prefix", "hostname", "expiry", "iface"}
+
+var (
+	nameParam = []engine.Param{{Name: "name", Type: "string"}}
+	// row is a network as list returns it (forward: nat, route, bridge, ... or none).
+	row = []engine.Field{engine.Key("name", "string"), engine.Key("active", "boolean"), engine.Key("autostart", "boolean"), engine.Key("bridge", "string"), engine.Key("forward", "string")}
+)
 
 // Module is the `network` Lua module (libvirt networks).
 func Module(s *tx.Session) engine.Module {
@@ -25,9 +31,9 @@ func Module(s *tx.Session) engine.Module {
 	}
 	return engine.Module{
 		Name: "network",
-		Doc:  "libvirt networks (virsh net-*): list, get, define, start, DHCP reservations and leases.",
+		Doc:  "libvirt networks (virsh net-*), their DHCP reservations and leases.",
 		Funcs: []engine.Func{
-			{Name: "list", Returns: "{ {name=, active=, autostart=, bridge=, forward=} }",
+			{Name: "list", Returns: []engine.Result{engine.Rows(row...)},
 				Doc: "Every libvirt network, like `virsh net-list --all`.", Fn: func(L *lua.LState) int {
 					all, err := List(s.Target)
 					if err != nil {
@@ -36,7 +42,8 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(engine.Records(L, all, Columns))
 					return 1
 				}},
-			{Name: "get", Args: "name", Returns: "{name=, uuid=, active=, autostart=, persistent=, bridge=, forward=, ips={ {address=, prefix=, ranges=, hosts=} }, xml=}",
+			{Name: "get", Params: nameParam, Returns: []engine.Result{engine.Record(append(row, engine.Key("uuid", "string"), engine.Key("persistent", "boolean"),
+				engine.Key("ips", "{address: string, prefix: integer, ranges: {start: string, end: string}[], hosts: {mac: string, ip?: string, name?: string}[]}[]"), engine.Key("xml", "string"))...)},
 				Doc: "One network, like `virsh net-info` with `net-dumpxml` parsed; forward is nat, route, bridge, ... or none (isolated).", Fn: func(L *lua.LState) int {
 					name := L.CheckString(1)
 					in, err := Get(s.Target, name)
@@ -46,7 +53,7 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(conv.ToLua(L, in))
 					return 1
 				}},
-			{Name: "define", Args: "xml", Returns: "name",
+			{Name: "define", Params: []engine.Param{{Name: "xml", Type: "string"}}, Returns: []engine.Result{{Type: "string", Name: "name"}},
 				Doc: "`virsh net-define`: defines a network or redefines one of the same name (keeping its UUID); rollback restores the old definition.", Fn: func(L *lua.LState) int {
 					name, err := Define(s, L.CheckString(1))
 					if err != nil {
@@ -55,20 +62,21 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(lua.LString(name))
 					return 1
 				}},
-			{Name: "undefine", Args: "name", Doc: "`virsh net-undefine`: removes the definition (a running network keeps running).", Fn: func(L *lua.LState) int {
+			{Name: "undefine", Params: nameParam, Doc: "`virsh net-undefine`: removes the definition (a running network keeps running).", Fn: func(L *lua.LState) int {
 				return name1(L, "network.undefine", func(n string) error { return Undefine(s, n) })
 			}},
-			{Name: "start", Args: "name", Doc: "`virsh net-start`: brings the network's bridge, DHCP and firewall rules up.", Fn: func(L *lua.LState) int {
+			{Name: "start", Params: nameParam, Doc: "`virsh net-start`: brings the network's bridge, DHCP and firewall rules up.", Fn: func(L *lua.LState) int {
 				return name1(L, "network.start", func(n string) error { return Start(s, n) })
 			}},
-			{Name: "destroy", Args: "name", Doc: "`virsh net-destroy`: stops a persistent network.", Fn: func(L *lua.LState) int {
+			{Name: "destroy", Params: nameParam, Doc: "`virsh net-destroy`: stops a persistent network.", Fn: func(L *lua.LState) int {
 				return name1(L, "network.destroy", func(n string) error { return Destroy(s, n) })
 			}},
-			{Name: "set_autostart", Args: "name, bool", Doc: "`virsh net-autostart [--disable]`.", Fn: func(L *lua.LState) int {
+			{Name: "set_autostart", Params: []engine.Param{{Name: "name", Type: "string"}, {Name: "on", Type: "boolean"}}, Doc: "`virsh net-autostart [--disable]`.", Fn: func(L *lua.LState) int {
 				on := L.CheckBool(2)
 				return name1(L, "network.set_autostart", func(n string) error { return SetAutostart(s, n, on) })
 			}},
-			{Name: "dhcp_host_add", Args: "name, {mac=, ip=, name=}",
+			{Name: "add_dhcp_host", Aliases: []string{"dhcp_host_add"}, Params: []engine.Param{{Name: "name", Type: "string"},
+				{Name: "host", Type: "table", Fields: []engine.Field{engine.Key("mac", "string"), engine.Key("ip", "string"), engine.Opt("name", "string")}}},
 				Doc: "`virsh net-update NAME add ip-dhcp-host --live --config`: a static DHCP reservation.", Fn: func(L *lua.LState) int {
 					name := L.CheckString(1)
 					o := conv.OptsAt(L, 2)
@@ -78,18 +86,19 @@ func Module(s *tx.Session) engine.Module {
 						err = DHCPHostAdd(s, name, h)
 					}
 					if err != nil {
-						return engine.Raise(L, "network.dhcp_host_add", name+" "+h.MAC, err)
+						return engine.Raise(L, "network.add_dhcp_host", name+" "+h.MAC, err)
 					}
 					return 0
 				}},
-			{Name: "dhcp_host_remove", Args: "name, mac",
-				Doc: "`virsh net-update NAME delete ip-dhcp-host --live --config`: drops the reservation of a MAC.", Fn: engine.Action2("network.dhcp_host_remove", func(name, mac string) error { return DHCPHostRemove(s, name, mac) })},
-			{Name: "leases", Args: "name", Returns: "{ {mac=, ip=, prefix=, hostname=, expiry=, iface=} }",
+			{Name: "remove_dhcp_host", Aliases: []string{"dhcp_host_remove"}, Params: []engine.Param{{Name: "name", Type: "string"}, {Name: "mac", Type: "string"}},
+				Doc: "`virsh net-update NAME delete ip-dhcp-host --live --config`: drops the reservation of a MAC.", Fn: engine.Action2("network.remove_dhcp_host", func(name, mac string) error { return DHCPHostRemove(s, name, mac) })},
+			{Name: "list_leases", Aliases: []string{"leases"}, Params: nameParam, Returns: []engine.Result{engine.Rows(engine.Key("mac", "string"), engine.Key("ip", "string"),
+				engine.Key("prefix", "integer"), engine.Key("hostname", "string?"), engine.Key("expiry", "integer"), engine.Key("iface", "string"))},
 				Doc: "`virsh net-dhcp-leases NAME`.", Fn: func(L *lua.LState) int {
 					name := L.CheckString(1)
 					ls, err := Leases(s.Target, name)
 					if err != nil {
-						return engine.Raise(L, "network.leases", name, err)
+						return engine.Raise(L, "network.list_leases", name, err)
 					}
 					L.Push(engine.Records(L, ls, LeaseColumns))
 					return 1

@@ -34,9 +34,12 @@ func (e *Engine) installBuiltins() {
 
 // Builtins documents the globals every engine has.
 var Builtins = Module{Name: "_G", Doc: "Globals every script has.", Funcs: []Func{
-	{Name: "check", Args: "name, fn", Doc: "Registers a check: after the script, fn() runs; a false/nil result or an error rolls the whole transaction back."},
-	{Name: "print", Args: "...", Doc: "Prints values; tables are laid out (lists of records as columns, like brctl show)."},
-	{Name: "require", Args: "name", Returns: "any", Doc: "Loads a module: a binding, an embedded stdlib module, or NAME.lua next to the script."},
+	{Name: "check", Params: []Param{{Name: "name", Type: "string"}, {Name: "fn", Type: "function"}},
+		Doc: "Registers a check: after the script, fn() runs; a false/nil result or an error rolls the whole transaction back."},
+	{Name: "print", Params: []Param{{Name: "...", Type: "any"}},
+		Doc: "Prints values; tables are laid out (lists of records as columns, like brctl show)."},
+	{Name: "require", Params: []Param{{Name: "name", Type: "string"}}, Returns: []Result{{Type: "any"}},
+		Doc: "Loads a module: a binding, an embedded stdlib module, or NAME.lua next to the script."},
 }}
 
 // luaPrint prints like Lua's print, but lays tables out readably.

@@ -7,7 +7,7 @@ import (
 )
 
 // Doc renders help for "", a module name, or "module.fn" from the
-// registered modules' doc strings.
+// registered modules' declarations.
 func Doc(mods []Module, topic string) (string, error) {
 	var b strings.Builder
 	if topic == "" {
@@ -47,14 +47,14 @@ func Doc(mods []Module, topic string) (string, error) {
 			return b.String(), nil
 		}
 		for _, f := range append(append([]Func{}, m.Funcs...), m.Globals...) {
-			if f.Name == fn {
+			if f.Name == fn || hasAlias(f, fn) {
 				writeFunc(&b, m.Name+".", f)
 				return b.String(), nil
 			}
 		}
 		for _, t := range m.Types {
 			for _, f := range t.Methods {
-				if f.Name == fn && (t.Name == modName || m.Name == modName) {
+				if (f.Name == fn || hasAlias(f, fn)) && (t.Name == modName || m.Name == modName) {
 					writeFunc(&b, t.Name+":", f)
 					return b.String(), nil
 				}
@@ -73,14 +73,33 @@ func hasType(m Module, name string) bool {
 	return false
 }
 
+func hasAlias(f Func, name string) bool {
+	for _, a := range f.Aliases {
+		if a == name {
+			return true
+		}
+	}
+	return false
+}
+
+// writeFunc prints a function's typed signature, its doc and, after it,
+// its aliases.
 func writeFunc(b *strings.Builder, prefix string, f Func) {
-	sig := fmt.Sprintf("%s%s(%s)", prefix, f.Name, f.Args)
-	if f.Returns != "" {
-		sig += " -> " + f.Returns
+	sig := fmt.Sprintf("%s%s(%s)", prefix, f.Name, f.Signature())
+	if r := f.ResultType(); r != "" {
+		sig += " -> " + r
 	}
 	doc := f.Doc
 	if f.Needs != "" {
 		doc += " Needs capability " + f.Needs + "."
 	}
 	fmt.Fprintf(b, "  %s\n      %s\n", sig, doc)
+	for _, p := range f.Params {
+		if p.Doc != "" {
+			fmt.Fprintf(b, "      %s: %s\n", p.Name, p.Doc)
+		}
+	}
+	for _, a := range f.Aliases {
+		fmt.Fprintf(b, "  %s%s\n      alias of %s%s\n", prefix, a, prefix, f.Name)
+	}
 }

@@ -2,17 +2,24 @@ package engine
 
 import lua "github.com/yuin/gopher-lua"
 
-// Func is one Lua function of a module, with the doc string that
-// `rewire doc`, the REPL's :help and the LuaLS meta file are made from.
+// Func is one Lua function of a module, declared with its parameters and
+// results: `rewire doc`, the REPL's :help and completion, the README's
+// API table (`rewire doc --markdown`) and the LuaLS meta file are all
+// made from these declarations.
 type Func struct {
-	Name    string // "create"
-	Args    string // "name, {stp=bool, forward_delay=int, mac=string}"
-	Returns string // "table" (empty: nothing)
-	Doc     string // one or more sentences
+	Name    string   // "create"
+	Params  []Param  // in call order
+	Returns []Result // in order; none: returns nothing
+	Doc     string   // one or more sentences
 	Fn      lua.LGFunction
 	// Needs names the capability (CapExec, CapFiles, CapNet) a script
 	// must declare and be granted to call it; the engine enforces it.
 	Needs string
+	// Aliases are older names of this function, kept so that scripts
+	// written against them still run: each is the same Lua function,
+	// documented as "alias of" this one. Only names that broke the verb
+	// rule (verbs.go) are aliases.
+	Aliases []string
 }
 
 // Type is a userdata type a module hands out (e.g. a domain object),
@@ -37,13 +44,14 @@ type Module struct {
 }
 
 // open builds the module's table and metatables; gate wraps each
-// function so that its Needs is enforced at every call.
+// function so that its Needs is enforced at every call. An alias is the
+// very same function under a second key.
 func (m *Module) open(L *lua.LState, gate func(op string, f Func) lua.LGFunction) *lua.LTable {
 	for _, t := range m.Types {
 		mt := L.NewTypeMetatable(t.Name)
 		methods := L.NewTable()
 		for _, f := range t.Methods {
-			methods.RawSetString(f.Name, L.NewFunction(gate(t.Name+":"+f.Name, f)))
+			setAll(methods, f, L.NewFunction(gate(t.Name+":"+f.Name, f)))
 		}
 		mt.RawSetString("__index", methods)
 		if t.ToString != nil {
@@ -52,7 +60,14 @@ func (m *Module) open(L *lua.LState, gate func(op string, f Func) lua.LGFunction
 	}
 	tbl := L.NewTable()
 	for _, f := range m.Funcs {
-		tbl.RawSetString(f.Name, L.NewFunction(gate(m.Name+"."+f.Name, f)))
+		setAll(tbl, f, L.NewFunction(gate(m.Name+"."+f.Name, f)))
 	}
 	return tbl
+}
+
+func setAll(t *lua.LTable, f Func, fn *lua.LFunction) {
+	t.RawSetString(f.Name, fn)
+	for _, a := range f.Aliases {
+		t.RawSetString(a, fn)
+	}
 }

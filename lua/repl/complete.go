@@ -16,7 +16,9 @@ import (
 // members of tables (the modules), methods of objects through their
 // metatable's __index, and live names inside string arguments, listed by
 // calling the Lua API (link.list(), domain.list(), dom:interfaces()), so
-// the REPL stays free of bindings.
+// the REPL stays free of bindings; and keys of an options table from the
+// functions' declared parameters (complete_opts.go), leaving declared
+// aliases out.
 type Completer struct {
 	E *engine.Engine
 	// Savepoints returns the savepoint names, for `:rollback NAME`-style
@@ -55,6 +57,9 @@ func (c *Completer) Candidates(before string) (cands []string, word string) {
 		}
 		return withPrefix(c.liveNames(m[1], m[2], m[3]), word), word
 	}
+	if cands, word, ok := c.optionKeys(before); ok {
+		return cands, word
+	}
 	path := pathAtEnd.FindString(before)
 	if path == "" && wordAtEnd.MatchString(before) {
 		return nil, "" // after a number or a stray dot: nothing to offer
@@ -68,7 +73,14 @@ func (c *Completer) Candidates(before string) (cands []string, word string) {
 	if v == lua.LNil {
 		return nil, word
 	}
-	return withPrefix(c.memberNames(v, sep == ':'), word), word
+	var names []string
+	aliases := c.aliasNames(base, sep == ':')
+	for _, n := range c.memberNames(v, sep == ':') {
+		if !aliases[n] {
+			names = append(names, n)
+		}
+	}
+	return withPrefix(names, word), word
 }
 
 // openString finds a string literal left open at the end of s and returns

@@ -68,6 +68,13 @@ func TestCompletionCandidates(t *testing.T) {
 		{`-- link.get("ve`, "", nil},
 		{":sa", ":sa", []string{":save", ":savepoint"}},
 		{":help link.s", "link.s", []string{"link.set"}},
+		// Keys of an options table, from the function's declared Fields.
+		{`link.set("veth0", {`, "", []string{"mac=", "master=", "mtu=", "name=", "up="}},
+		{`link.set("veth0", {mtu = 1400, m`, "m", []string{"mac=", "master="}},
+		{`x = link.set("veth0", { u`, "u", []string{"up="}},
+		{`cfg = {m`, "m", []string{"math"}},
+		// Declared aliases are not offered: the verb rule's names are.
+		{"tx.", "", []string{"commit(", "list_changes(", "rollback(", "rollback_to(", "savepoint("}},
 	} {
 		got, word := c.Candidates(tc.before)
 		if word != tc.word || !reflect.DeepEqual(got, tc.want) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"rewire/bindings/tx"
+	"rewire/lua/engine"
 )
 
 func TestExpressionValuesArePrinted(t *testing.T) {
@@ -169,8 +170,20 @@ func TestHelpComesFromTheDocStrings(t *testing.T) {
 	out := ss.feed(t, ":help")
 	contains(t, out, "link")
 	contains(t, out, ":save FILE.lua")
-	contains(t, ss.feed(t, ":help link.set"), "link.set(name, {up=bool")
-	contains(t, ss.feed(t, ":help check"), "check(name, fn)")
+	contains(t, ss.feed(t, ":help link.set"), "link.set(name: string, opts: {up?: boolean, mtu?: integer")
+	contains(t, ss.feed(t, ":help check"), "check(name: string, fn: function)")
+	// :help renders what `rewire doc TOPIC` does, from the same declarations.
+	mods := append(ss.e.Modules(), engine.Builtins)
+	for _, topic := range []string{"link", "link.set", "tx.rollback_to", "tx.changes", "_G.check"} {
+		want, err := engine.Doc(mods, topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ss.feed(t, ":help "+topic); got != want {
+			t.Errorf(":help %s printed\n%s\nrewire doc %s prints\n%s", topic, got, topic, want)
+		}
+	}
+	contains(t, ss.feed(t, ":help tx.changes"), "alias of tx.list_changes")
 	out = ss.feed(t, ":help nosuch")
 	if !strings.Contains(out, `"nosuch"`) || strings.Count(strings.TrimSpace(out), "\n") != 0 {
 		t.Fatalf(":help nosuch printed %q", out)

@@ -16,7 +16,7 @@ func Module(s *tx.Session) engine.Module {
 		Name: "tx",
 		Doc:  "The transaction around this run: savepoints, explicit commit and rollback.",
 		Funcs: []engine.Func{
-			{Name: "savepoint", Args: "[name]", Returns: "integer", Doc: "Marks this point of the transaction; tx.rollback_to(sp) returns to it.", Fn: func(L *lua.LState) int {
+			{Name: "savepoint", Params: []engine.Param{{Name: "name", Type: "string", Optional: true}}, Returns: []engine.Result{{Type: "integer", Name: "sp"}}, Doc: "Marks this point of the transaction; tx.rollback_to(sp) returns to it.", Fn: func(L *lua.LState) int {
 				t, err := s.Tx()
 				if err != nil {
 					return engine.Raise(L, "tx.savepoint", "", err)
@@ -24,7 +24,7 @@ func Module(s *tx.Session) engine.Module {
 				L.Push(lua.LNumber(t.Savepoint(L.OptString(1, ""))))
 				return 1
 			}},
-			{Name: "rollback_to", Args: "sp", Doc: "Undoes, newest first, every change made since savepoint sp.", Fn: func(L *lua.LState) int {
+			{Name: "rollback_to", Params: []engine.Param{{Name: "sp", Type: "integer"}}, Doc: "Undoes, newest first, every change made since savepoint sp.", Fn: func(L *lua.LState) int {
 				sp := L.CheckInt(1)
 				t := s.Current()
 				n := 0
@@ -55,7 +55,7 @@ func Module(s *tx.Session) engine.Module {
 				}
 				return 0
 			}},
-			{Name: "changes", Returns: "{ {seq=, desc=, undone=} }", Doc: "Lists the open transaction's changes.", Fn: func(L *lua.LState) int {
+			{Name: "list_changes", Aliases: []string{"changes"}, Returns: []engine.Result{engine.Rows(engine.Key("seq", "integer"), engine.Key("desc", "string"), engine.Key("undone", "boolean"))}, Doc: "Lists the open transaction's changes.", Fn: func(L *lua.LState) int {
 				out := L.NewTable()
 				if t := s.Current(); t != nil {
 					for _, st := range t.Steps() {
