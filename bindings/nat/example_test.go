@@ -14,9 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
-
 	"rewire/bindings/dnsmasq"
 	"rewire/bindings/modules"
 	"rewire/bindings/nat"
@@ -47,8 +44,8 @@ func newWorld(t *testing.T) *world {
 	if w.store, err = tx.OpenStore(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
-	w.veth(t, "eth0", "lan-eth0", w.lan)
-	w.veth(t, "vnet0", "eth0", w.guest)
+	nstest.Veth(t, w.host, "eth0", w.lan, "lan-eth0")
+	nstest.Veth(t, w.host, "vnet0", w.guest, "eth0")
 	hl, _ := net.ParseMAC(vm1MAC)
 	gh, _ := w.guest.Handle()
 	l, _ := gh.LinkByName("eth0")
@@ -57,17 +54,6 @@ func newWorld(t *testing.T) *world {
 	sh(t, w.lan, "ip addr add 10.0.0.1/24 dev lan-eth0", "ip link set lan-eth0 up")
 	sh(t, w.guest, "ip link set eth0 up")
 	return w
-}
-
-func (w *world) veth(t *testing.T, name, peer string, peerNS *target.Target) {
-	t.Helper()
-	ns, err := netns.GetFromPath(peerNS.NetnsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Close()
-	h, _ := w.host.Handle()
-	must(t, h.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: peer, PeerNamespace: netlink.NsFd(int(ns))}))
 }
 
 func sh(t *testing.T, tg *target.Target, cmds ...string) {
