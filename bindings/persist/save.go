@@ -1,0 +1,210 @@
+package persist
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"sort"
+
+	"rewire/bindings/errkind"
+	"rewire/bindings/files"
+	"rewire/bindings/host"
+	"rewire/bindings/target"
+	"rewire/bindings/tx"
+)
+
+// Options say what Save persists.
+type Options struct {
+	// Devices to persist; nil: every device the session's open
+	// transaction touched. Their masters, ports (guests' taps aside) and
+	// VLAN parents come along.
+	Devices []string
+	// DryRun renders and validates, and writes nothing.
+	DryRun bool
+	// Roots overrides host.RootsFor(target) (tests: the sandbox's).
+	Roots *host.Roots
+}
+
+// Written is one file Save wrote (or, dry, would write).
+type Written struct {
+	Path    string `json:"path"`
+	Device  string `json:"device,omitempty"`
+	Flavour string `json:"flavour"`
+	// Action is create, write or unchanged (the file says it already).
+	Action  string `json:"action"`
+	Content string `json:"content,omitempty"` // with DryRun
+}
+
+// Save persists the live result of the session's transaction in the
+// configuration of the manager that owns each device, and the sysctls
+// the transaction set: it reads the devices, finds their managers
+// (host.DeviceOf; a device the transaction made takes its ports'),
+// renders every file, validates them all, and only then writes them
+// through bindings/files (journaled, rolled back byte for byte, listed by
+// a plan). NetworkManager, when it runs, reloads its profiles (and again
+// after a rollback restored them).
+func Save(s *tx.Session, o Options) ([]Written, error) {
+	roots := host.RootsFor(s.Target)
+	if o.Roots != nil {
+		roots = *o.Roots
+	}
+	sts := steps(s)
+	all, hds, err := collect(s.Target, roots, o.Devices, sts)
+	if err != nil {
+		return nil, err
+	}
+	w := &world{Etc: roots.Etc, All: all, Read: readFile}
+	out, err := render(w)
+	if err != nil {
+		return nil, errkind.Invalid("%w", err)
+	}
+	if f, ok := renderSysctl(w, sysctls(sts)); ok {
+		out = append(out, f)
+	}
+	if err := validate(s.Target, roots.Etc, out); err != nil {
+		return nil, err
+	}
+	res := make([]Written, 0, len(out))
+	var todo []File
+	for _, f := range out {
+		wr := Written{Path: f.Path, Device: f.Device, Flavour: f.Flavour, Action: "create"}
+		if st, err := files.Capture(f.Path); err == nil && st.Exists {
+			wr.Action = "write"
+			if bytes.Equal(st.Content, []byte(f.Content)) && st.Mode == f.Mode {
+				wr.Action = "unchanged"
+			}
+		}
+		if o.DryRun {
+			wr.Content = f.Content
+		} else if wr.Action != "unchanged" {
+			todo = append(todo, f)
+		}
+		res = append(res, wr)
+	}
+	if o.DryRun || len(todo) == 0 {
+		return res, nil
+	}
+	nm := nmRuns(hds)
+	if nm {
+		if err := reloadAtRollback(s, roots); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range todo {
+		if err := files.Write(s, f.Path, []byte(f.Content), f.Mode); err != nil {
+			return nil, fmt.Errorf("persist: write %s: %w", f.Path, err)
+		}
+	}
+	if nm && !s.DryRun {
+		if err := reloadNM(roots); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func readFile(p string) (string, bool) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// collect reads the devices to persist and gives each its manager.
+func collect(tg *target.Target, roots host.Roots, names []string, sts []*tx.Step) (map[string]*Owned, map[string]host.Device, error) {
+	ls, err := readLinks(tg)
+	if err != nil {
+		return nil, nil, err
+	}
+	explicit := names != nil
+	if !explicit {
+		names = touched(sts)
+	}
+	want := map[string]bool{}
+	var add func(n string, named bool) error
+	add = func(n string, named bool) error {
+		if want[n] {
+			return nil
+		}
+		l, ok := ls.byName[n]
+		if !ok {
+			if named {
+				return errkind.NotFound("persist: %s: no such interface", n)
+			}
+			return nil // deleted by the transaction: nothing to keep
+		}
+		if kindOf(l) == "" {
+			if named {
+				return errkind.Invalid("persist: %s: a %s device is not kept by a network manager", n, l.Type())
+			}
+			return nil
+		}
+		want[n] = true
+		if m, ok := ls.byIndex[l.Attrs().MasterIndex]; ok && l.Attrs().MasterIndex != 0 {
+			if err := add(m.Attrs().Name, false); err != nil {
+				return err
+			}
+		}
+		for _, p := range ls.ports(l) {
+			if err := add(p, false); err != nil {
+				return err
+			}
+		}
+		if p, ok := ls.byIndex[l.Attrs().ParentIndex]; ok && l.Type() == "vlan" {
+			return add(p.Attrs().Name, false)
+		}
+		return nil
+	}
+	for _, n := range names {
+		if err := add(n, explicit); err != nil {
+			return nil, nil, err
+		}
+	}
+	leases := movedLeases(sts)
+	all := map[string]*Owned{}
+	hds := map[string]host.Device{}
+	var sorted []string
+	for n := range want {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	for _, n := range sorted {
+		hd, err := host.DeviceOf(tg, roots, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		hds[n] = hd
+		d, err := readDev(tg, ls, hd, leases[n])
+		if err != nil {
+			return nil, nil, err
+		}
+		o := own(d, hd)
+		all[n] = &o
+	}
+	if err := inherit(all, hds); err != nil {
+		return nil, nil, err
+	}
+	return all, hds, nil
+}
+
+// validate runs each flavour's validator over its files.
+func validate(tg *target.Target, etc string, out []File) error {
+	by := map[string][]File{}
+	for _, f := range out {
+		by[f.Flavour] = append(by[f.Flavour], f)
+	}
+	var flavours []string
+	for f := range by {
+		flavours = append(flavours, f)
+	}
+	sort.Strings(flavours)
+	for _, fl := range flavours {
+		if v := validators[fl]; v != nil {
+			if err := v(tg, etc, by[fl]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
