@@ -17,8 +17,8 @@ type Dev struct {
 	MAC string `json:"mac,omitempty"`
 	MTU int    `json:"mtu,omitempty"` // 0: the default (1500)
 	// Master is the bridge or bond this device is a port or slave of.
-	Master     string `json:"master,omitempty"`
-	MasterKind string `json:"master_kind,omitempty"`
+	Master     string   `json:"master,omitempty"`
+	MasterKind string   `json:"master_kind,omitempty"`
 	Ports      []string `json:"ports,omitempty"` // a bridge's ports, a bond's slaves
 
 	Bridge *BridgeOpts `json:"bridge,omitempty"`

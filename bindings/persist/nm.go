@@ -58,8 +58,9 @@ func nmOwnedIP(k string) bool {
 }
 
 // carryIP adds the carried keys of a port's old section to s, where s
-// does not say them already; an IPv6 "auto" the port had stands for a
-// master that has only a link-local address now (no RA on the LAN yet).
+// does not say them already; the IPv6 method "auto" or "disabled" the
+// port had stands for a master that has only a link-local address now
+// (no RA on the LAN yet, or the kernel's own on a new bridge).
 func carryIP(s *section, from []*section) {
 	for _, c := range from {
 		if c.name != s.name {
@@ -70,8 +71,8 @@ func carryIP(s *section, from []*section) {
 				s.append(k.key, k.value)
 			}
 		}
-		if s.name == "ipv6" && c.get("method") == "auto" && s.get("method") == "link-local" {
-			s.set("method", "auto")
+		if m := c.get("method"); s.name == "ipv6" && (m == "auto" || m == "disabled") && s.get("method") == "link-local" {
+			s.set("method", m)
 		}
 	}
 }

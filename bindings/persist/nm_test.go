@@ -1,0 +1,80 @@
+package persist_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"rewire/bindings/host/managertest"
+)
+
+// startNM starts NetworkManager (and its bus) in the rig's sandbox, with
+// keyfiles written first (nil: the ones there).
+func (r *rig) startNM(t *testing.T, keyfiles map[string]string) *managertest.NM {
+	t.Helper()
+	nm := managertest.StartNetworkManager(t, r.sb, managertest.NMOptions{Keyfiles: keyfiles})
+	r.roots.Bus = nm.Bus.Addr
+	return nm
+}
+
+// rebootNM is HOST-MANAGERS.md's simulated reboot: stop NetworkManager
+// and its bus, /run/NetworkManager gone, br0 deleted, eth0 flushed and
+// down, then NetworkManager again.
+func (r *rig) rebootNM(t *testing.T, nm *managertest.NM) *managertest.NM {
+	t.Helper()
+	nm.Daemon.Stop()
+	nm.Bus.Daemon.Stop()
+	os.Remove(filepath.Join(r.sb.Run, "dbus/system_bus_socket"))
+	os.RemoveAll(filepath.Join(r.sb.Run, "NetworkManager"))
+	r.unplug(t)
+	return r.startNM(t, nil)
+}
+
+func TestNetworkManagerStatic(t *testing.T) {
+	testNM(t, managertest.StaticKeyfile("uplink", "eth0", "10.0.0.111/24", "10.0.0.1"), "10.0.0.111/24", false)
+}
+
+func TestNetworkManagerDHCP(t *testing.T) {
+	testNM(t, managertest.DHCPKeyfile("uplink", "eth0"), "10.0.0.", true)
+}
+
+func testNM(t *testing.T, uplink, want string, dhcp bool) {
+	r := newRig(t)
+	nm := r.startNM(t, map[string]string{"uplink.nmconnection": uplink})
+	st := r.waitState(t, 10*time.Second, original(want, dhcp), nm.Daemon, r.dhcp.Daemon)
+	addr := strings.Fields(st.addr)[1]
+	before := snapshot(t, r.sb.Etc)
+
+	r.migrate(t)
+	ws := r.persist(t)
+	var paths []string
+	for _, w := range ws {
+		paths = append(paths, strings.TrimPrefix(w.Path, r.sb.Etc+"/")+" "+w.Action)
+	}
+	if got := strings.Join(paths, ", "); got != "NetworkManager/system-connections/br0.nmconnection create, NetworkManager/system-connections/uplink.nmconnection write, sysctl.d/90-rewire.conf create" {
+		t.Errorf("written: %s", got)
+	}
+	kf, _ := os.ReadFile(filepath.Join(r.sb.Etc, "NetworkManager/system-connections/br0.nmconnection"))
+	if !strings.Contains(string(kf), "autoconnect-slaves=1") || !strings.Contains(string(kf), "mac-address=52:54:00:AA:BB:CC") {
+		t.Errorf("br0's keyfile:\n%s", kf)
+	}
+	// NetworkManager, told to reload, leaves the live host as it is.
+	time.Sleep(300 * time.Millisecond)
+	if got, _ := r.state(); got.master != "br0" || !strings.HasPrefix(got.addr, "br0 "+addr) {
+		t.Errorf("after the reload: %+v", got)
+	}
+
+	start := time.Now()
+	nm = r.rebootNM(t, nm)
+	r.waitState(t, 15*time.Second, bridged(addr, dhcp), nm.Daemon, r.dhcp.Daemon)
+	t.Logf("timing: simulated reboot to br0 with %s: %v", addr, time.Since(start))
+
+	r.rollback(t)
+	sameFiles(t, before, snapshot(t, r.sb.Etc))
+	start = time.Now()
+	nm = r.rebootNM(t, nm)
+	r.waitState(t, 15*time.Second, original(addr, dhcp), nm.Daemon, r.dhcp.Daemon)
+	t.Logf("timing: rolled back, simulated reboot to eth0 with %s: %v", addr, time.Since(start))
+}
