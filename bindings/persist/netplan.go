@@ -192,6 +192,13 @@ func yamlStrip(src, name string, keys []string) (string, map[string][]string, er
 	var out []string
 	removed := map[string][]string{}
 	cur := ""
+	devLine, kept := -1, false
+	closeDev := func() { // a definition left with no key is an empty mapping
+		if devLine >= 0 && !kept {
+			out[devLine] += " {}"
+		}
+		devLine, kept = -1, false
+	}
 	typeIndent, devIndent, childIndent, skipIndent := -1, -1, -1, -1
 	indentOf := func(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
 	for _, line := range lines {
@@ -222,8 +229,10 @@ func yamlStrip(src, name string, keys []string) (string, map[string][]string, er
 				removed[key] = append(removed[key], line[childIndent:])
 				continue
 			}
+			kept = true
 		case devIndent >= 0:
 			devIndent, childIndent = -1, -1
+			closeDev()
 			fallthrough
 		default:
 			if typeIndent >= 0 && in <= typeIndent {
@@ -235,11 +244,12 @@ func yamlStrip(src, name string, keys []string) (string, map[string][]string, er
 				if v := strings.TrimSpace(val); v != "" && !strings.HasPrefix(v, "#") {
 					return "", nil, fmt.Errorf("%s is written in flow style (%s); write it as a block mapping to let rewire edit it", name, t)
 				}
-				devIndent = in
+				devIndent, devLine = in, len(out)
 			}
 		}
 		out = append(out, line)
 	}
+	closeDev()
 	res := strings.Join(out, "\n")
 	if trailing {
 		res += "\n"

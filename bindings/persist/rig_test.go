@@ -234,3 +234,5 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func itoa(n int) string { return fmt.Sprint(n) }

@@ -74,6 +74,7 @@ func validateNetplan(_ *target.Target, etc string, files []File) error {
 		}
 	}
 	out, err := exec.Command("netplan", "generate", "--root-dir", scratch).CombinedOutput()
+	out = bytes.ReplaceAll(out, []byte(filepath.Join(scratch, "etc")), []byte(etc))
 	if err != nil {
 		return rejected("netplan generate", filepath.Join(etc, netplanFile), out, err)
 	}
