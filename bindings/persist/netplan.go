@@ -45,7 +45,7 @@ func renderNetplan(w *world, devs []*Owned) ([]File, error) {
 		}
 		out, removed, err := yamlStrip(cur, o.Name, strip)
 		if err != nil {
-			return nil, fmt.Errorf("persist: %s: %s: %w", o.Name, o.Profile, err)
+			return nil, fmt.Errorf("%s: %s: %w", o.Name, o.Profile, err)
 		}
 		edited[p] = out
 		if o.Port() {

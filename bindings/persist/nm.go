@@ -123,10 +123,10 @@ func nmProfile(w *world, o *Owned, doc *ini, carried []*section) error {
 		b.set("mac-address", strings.ToUpper(o.MAC))
 		b.set("stp", strconv.FormatBool(o.Bridge.STP))
 		b.del("forward-delay")
-		if fd := o.Bridge.ForwardDelay; fd >= 2 && fd <= 30 {
+		// With STP off the delay is never waited (a port forwards at
+		// once): one NetworkManager would refuse (0, 1) is left out.
+		if fd := o.Bridge.ForwardDelay; o.Bridge.STP || fd >= 2 && fd <= 30 {
 			b.set("forward-delay", strconv.Itoa(fd))
-		} else if o.Bridge.STP {
-			return fmt.Errorf("persist: %s: NetworkManager takes a forward delay of 2-30 s with STP on, not %d", o.Name, fd)
 		}
 	case KindBond:
 		doc.section("ethernet").set("cloned-mac-address", strings.ToUpper(o.MAC))

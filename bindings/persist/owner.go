@@ -106,15 +106,22 @@ func inherit(devs map[string]*Owned, hds map[string]host.Device) error {
 				continue
 			}
 			if from != nil && (from.Flavour != lo.Flavour || from.Renderer != lo.Renderer) {
-				return nil, errkind.Invalid("persist: %s: its lower devices are kept by different managers (%s: %s, %s: %s); nothing written",
+				return nil, errkind.Invalid("%s: its lower devices are kept by different managers (%s: %s, %s: %s); nothing written",
 					name, from.Name, from.Flavour, lo.Name, lo.Flavour)
 			}
 			if from == nil {
 				from = lo
 			}
 		}
+		if from == nil && len(lower) == 0 {
+			none := ""
+			if len(hds[name].Claims) == 0 {
+				none = "; no NetworkManager, networkd, ifupdown, netplan or ifcfg configuration names it"
+			}
+			return nil, errkind.Invalid("%s: no network manager owns it (found: %s%s); nothing written", name, found(name, nil, hds), none)
+		}
 		if from == nil {
-			return nil, errkind.Invalid("persist: %s: no manager to keep it: %s; nothing written", name, found(name, lower, hds))
+			return nil, errkind.Invalid("%s: no network manager owns it or the devices below it (found: %s); nothing written", name, found(name, lower, hds))
 		}
 		o.Flavour, o.Renderer = from.Flavour, from.Renderer
 		o.Manager = from.Manager + " via " + from.Name
@@ -141,7 +148,10 @@ func found(name string, lower []string, hds map[string]host.Device) string {
 	var parts []string
 	for _, n := range append([]string{name}, lower...) {
 		hd := hds[n]
-		s := fmt.Sprintf("%s manager %s, state %s", n, hd.Manager, hd.State)
+		s := fmt.Sprintf("manager %s, state %s", hd.Manager, hd.State)
+		if n != name || len(lower) > 0 {
+			s = n + " " + s
+		}
 		if hd.File != "" {
 			s += ", file " + hd.File
 		}

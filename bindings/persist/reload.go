@@ -61,7 +61,7 @@ func nmcliReload(bus string) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return errkind.System("persist: nmcli connection reload: %s", strings.Join(strings.Fields(out.String()), " "))
+		return errkind.System("nmcli connection reload: %s", strings.Join(strings.Fields(out.String()), " "))
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func render(w *world) ([]File, error) {
 		sort.Slice(devs, func(i, j int) bool { return devs[i].Name < devs[j].Name })
 		r, ok := renderers[f]
 		if !ok {
-			return nil, fmt.Errorf("persist: no renderer for %s", f)
+			return nil, fmt.Errorf("no renderer for %s", f)
 		}
 		files, err := r(w, devs)
 		if err != nil {

@@ -92,7 +92,7 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 	}
 	for _, f := range todo {
 		if err := files.Write(s, f.Path, []byte(f.Content), f.Mode); err != nil {
-			return nil, fmt.Errorf("persist: write %s: %w", f.Path, err)
+			return nil, fmt.Errorf("write %s: %w", f.Path, err)
 		}
 	}
 	if nm && !s.DryRun {
@@ -130,13 +130,13 @@ func collect(tg *target.Target, roots host.Roots, names []string, sts []*tx.Step
 		l, ok := ls.byName[n]
 		if !ok {
 			if named {
-				return errkind.NotFound("persist: %s: no such interface", n)
+				return errkind.NotFound("%s: no such interface", n)
 			}
 			return nil // deleted by the transaction: nothing to keep
 		}
 		if kindOf(l) == "" {
 			if named {
-				return errkind.Invalid("persist: %s: a %s device is not kept by a network manager", n, l.Type())
+				return errkind.Invalid("%s: a %s device is not kept by a network manager", n, l.Type())
 			}
 			return nil
 		}

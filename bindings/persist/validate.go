@@ -26,7 +26,7 @@ func rejected(prog, path string, out []byte, err error) error {
 	if msg == "" {
 		msg = err.Error()
 	}
-	return errkind.Invalid("persist: %s rejects %s: %s; nothing written", prog, path, msg)
+	return errkind.Invalid("%s rejects %s: %s; nothing written", prog, path, msg)
 }
 
 // validateNM has nmcli read each keyfile offline (no daemon; rc 1 on a
