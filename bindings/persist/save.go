@@ -23,6 +23,10 @@ type Options struct {
 	DryRun bool
 	// Roots overrides host.RootsFor(target) (tests: the sandbox's).
 	Roots *host.Roots
+	// Managers is where the managers are asked who owns each device;
+	// nil: the session's target. A plan, whose session acts on a
+	// replica where no manager runs, passes the real host.
+	Managers *target.Target
 }
 
 // Written is one file Save wrote (or, dry, would write).
@@ -49,7 +53,11 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 		roots = *o.Roots
 	}
 	sts := steps(s)
-	all, hds, err := collect(s.Target, roots, o.Devices, sts)
+	ask := s.Target
+	if o.Managers != nil {
+		ask = o.Managers
+	}
+	all, hds, err := collect(s.Target, ask, roots, o.Devices, sts)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +120,7 @@ func readFile(p string) (string, bool) {
 }
 
 // collect reads the devices to persist and gives each its manager.
-func collect(tg *target.Target, roots host.Roots, names []string, sts []*tx.Step) (map[string]*Owned, map[string]host.Device, error) {
+func collect(tg, ask *target.Target, roots host.Roots, names []string, sts []*tx.Step) (map[string]*Owned, map[string]host.Device, error) {
 	ls, err := readLinks(tg)
 	if err != nil {
 		return nil, nil, err
@@ -170,12 +178,21 @@ func collect(tg *target.Target, roots host.Roots, names []string, sts []*tx.Step
 	}
 	sort.Strings(sorted)
 	for _, n := range sorted {
-		hd, err := host.DeviceOf(tg, roots, n)
+		hd, err := host.DeviceOf(ask, roots, n)
+		if errkind.Is(err, errkind.KindNotFound) && ask != tg {
+			hd, err = host.Device{Name: n, Manager: host.None}, nil // made by the plan, on its replica only
+		}
 		if err != nil {
 			return nil, nil, err
 		}
 		hds[n] = hd
-		d, err := readDev(tg, ls, hd, leases[n])
+		live := hd // the addresses and their origins: the session's target's
+		if ask != tg {
+			if live, err = host.DeviceOf(tg, roots, n); err != nil {
+				return nil, nil, err
+			}
+		}
+		d, err := readDev(tg, ls, live, leases[n])
 		if err != nil {
 			return nil, nil, err
 		}
