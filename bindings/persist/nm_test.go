@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"rewire/bindings/addr"
+	"rewire/bindings/bridge"
 	"rewire/bindings/host/managertest"
+	"rewire/bindings/persist"
 )
 
 // startNM starts NetworkManager (and its bus) in the rig's sandbox, with
@@ -77,4 +80,23 @@ func testNM(t *testing.T, uplink, want string, dhcp bool) {
 	nm = r.rebootNM(t, nm)
 	r.waitState(t, 15*time.Second, original(addr, dhcp), nm.Daemon, r.dhcp.Daemon)
 	t.Logf("timing: rolled back, simulated reboot to eth0 with %s: %v", addr, time.Since(start))
+}
+
+// A bridge only guests will join (S4, S5) has nothing below it: the
+// host's one manager keeps it.
+func TestNetworkManagerGuestBridge(t *testing.T) {
+	r := newRig(t)
+	nm := r.startNM(t, map[string]string{"uplink.nmconnection": managertest.StaticKeyfile("uplink", "eth0", "10.0.0.111/24", "10.0.0.1")})
+	r.waitState(t, 10*time.Second, original("10.0.0.111/24", false), nm.Daemon)
+	no, zero := false, 0
+	must(t, bridge.Create(r.s, "virbr5", bridge.Options{STP: &no, ForwardDelay: &zero}))
+	must(t, addr.Add(r.s, "virbr5", "192.168.150.1/24"))
+	ws, err := persist.Save(r.s, persist.Options{Roots: &r.roots, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 1 || ws[0].Device != "virbr5" || ws[0].Flavour != persist.FlavourNM ||
+		!strings.Contains(ws[0].Content, "address1=192.168.150.1/24\n") || !strings.Contains(ws[0].Content, "method=manual") {
+		t.Fatalf("%+v", ws)
+	}
 }

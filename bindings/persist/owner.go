@@ -81,7 +81,10 @@ func own(d Dev, hd host.Device) Owned {
 // the VLAN's parent), as an admin adds br0 to whichever manager runs
 // eth0. A device for which none is found is the one-line error naming
 // it and what was found; so is a device whose lower devices disagree.
-func inherit(devs map[string]*Owned, hds map[string]host.Device) error {
+//
+// A device with nothing below it (a bridge only guests will join) is
+// kept by the host's one manager, when it has exactly one (fallback).
+func inherit(devs map[string]*Owned, hds map[string]host.Device, fallback func() (Owned, bool)) error {
 	var resolve func(name string, depth int) (*Owned, error)
 	resolve = func(name string, depth int) (*Owned, error) {
 		o := devs[name]
@@ -114,6 +117,10 @@ func inherit(devs map[string]*Owned, hds map[string]host.Device) error {
 			}
 		}
 		if from == nil && len(lower) == 0 {
+			if fb, ok := fallback(); ok && o.Virtual() {
+				o.Flavour, o.Renderer, o.Manager, o.Profile = fb.Flavour, fb.Renderer, fb.Manager, fb.Profile
+				return o, nil
+			}
 			none := ""
 			if len(hds[name].Claims) == 0 {
 				none = "; no NetworkManager, networkd, ifupdown, netplan or ifcfg configuration names it"
@@ -171,4 +178,38 @@ func etcPath(etc, p string) (string, bool) {
 		return "", false
 	}
 	return filepath.Join(etc, rest), true
+}
+
+// hostManager is the one manager that manages devices on the host (lo
+// aside), as host.Managers sees them; false when none or several do.
+func hostManager(ms []host.Manager) (Owned, bool) {
+	var only host.Manager
+	n := 0
+	netplan := false
+	for _, m := range ms {
+		busy := false
+		for _, d := range m.Devices {
+			busy = busy || d != "lo"
+		}
+		switch m.Name {
+		case host.Netplan:
+			netplan = busy
+		case host.NetworkManager, host.Networkd, host.Ifupdown, host.NetworkScripts:
+			if m.Running && busy {
+				only, n = m, n+1
+			}
+		}
+	}
+	if n != 1 {
+		return Owned{}, false
+	}
+	o := own(Dev{}, host.Device{Manager: only.Name})
+	o.Manager = only.Name + ", the host's only manager"
+	if netplan && (only.Name == host.Networkd || only.Name == host.NetworkManager) {
+		o.Flavour, o.Renderer = FlavourNetplan, "networkd"
+		if only.Name == host.NetworkManager {
+			o.Renderer = "NetworkManager"
+		}
+	}
+	return o, o.Flavour != ""
 }

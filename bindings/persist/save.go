@@ -199,7 +199,14 @@ func collect(tg, ask *target.Target, roots host.Roots, names []string, sts []*tx
 		o := own(d, hd)
 		all[n] = &o
 	}
-	if err := inherit(all, hds); err != nil {
+	fallback := func() (Owned, bool) {
+		ms, err := host.Managers(ask, roots)
+		if err != nil {
+			return Owned{}, false
+		}
+		return hostManager(ms)
+	}
+	if err := inherit(all, hds, fallback); err != nil {
 		return nil, nil, err
 	}
 	return all, hds, nil
