@@ -24,7 +24,7 @@ func TestIfcfg(t *testing.T) {
 	r.migrate(t)
 	r.persist(t)
 	want := map[string]string{
-		"ifcfg-br0": "DEVICE=br0\nTYPE=Bridge\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=10.0.0.111\nPREFIX=24\nGATEWAY=10.0.0.1\nSTP=off\nDELAY=0\nNM_CONTROLLED=no\nDNS1=10.0.0.1\nMACADDR=52:54:00:aa:bb:cc\n",
+		"ifcfg-br0":  "DEVICE=br0\nTYPE=Bridge\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=10.0.0.111\nPREFIX=24\nGATEWAY=10.0.0.1\nSTP=off\nDELAY=0\nNM_CONTROLLED=no\nDNS1=10.0.0.1\nMACADDR=52:54:00:aa:bb:cc\n",
 		"ifcfg-eth0": "DEVICE=eth0\nTYPE=Ethernet\nONBOOT=yes\nBOOTPROTO=none\nBRIDGE=br0\nNM_CONTROLLED=no\nNAME=eth0\nUUID=0b0f3e3c-56f5-4a55-9d3c-6b2a7f6a1f10\nHWADDR=52:54:00:aa:bb:cc\n",
 	}
 	for name, w := range want {
