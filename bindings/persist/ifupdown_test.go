@@ -66,7 +66,6 @@ func testIfupdown(t *testing.T, stanza, want string, dhcp bool) {
 	st = r.waitState(t, 15*time.Second, bridged(leased, dhcp), r.dhcp.Daemon)
 	t.Logf("timing: simulated reboot (ifup -a) to %s (was %s): %v", st.addr, addr, time.Since(start))
 
-
 	r.rollback(t)
 	sameFiles(t, before, snapshot(t, r.sb.Etc))
 	start = time.Now()

@@ -41,7 +41,7 @@ func (r *rig) rebootNM(t *testing.T, nm *managertest.NM) *managertest.NM {
 // address is there before the device is activated). Without it, in one
 // of six runs, eth0 had its lease back 300 ms after persist's reload,
 // on top of br0's: NetworkManager re-adding an address it still holds as
-// its own. Not seen since in 12 runs with the wait (nor in 8 without a
+// its own. Not seen since in 7 runs with the wait (nor in 8 without a
 // reload); if it recurs, it is the migration's race with the manager.
 func (r *rig) activated(t *testing.T, nm *managertest.NM) {
 	t.Helper()
