@@ -4,9 +4,16 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"rewire/bindings/host"
+	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
 )
+
+// ManagersFor says where the Lua module asks who manages each device
+// (Options.Managers): nil, the session's target. `rewire plan`, whose
+// session acts on a replica where no manager runs, points it at the
+// real host.
+var ManagersFor = func(*tx.Session) *target.Target { return nil }
 
 // WrittenColumns are the order print() lays Save's result out in.
 var WrittenColumns = []string{"path", "device", "flavour", "action"}
@@ -31,6 +38,7 @@ func ModuleAt(s *tx.Session, roots *host.Roots) engine.Module {
 						return engine.Raise(L, "persist.save", "", o.err)
 					}
 					o.opts.Roots = roots
+					o.opts.Managers = ManagersFor(s)
 					ws, err := Save(s, o.opts)
 					if err != nil {
 						return engine.Raise(L, "persist.save", "", err)
