@@ -103,7 +103,7 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 			return nil, fmt.Errorf("write %s: %w", f.Path, err)
 		}
 	}
-	if nm && !s.DryRun {
+	if nm && !s.DryRun && !lastListed(s) {
 		if err := reloadNM(roots); err != nil {
 			return nil, err
 		}
@@ -231,4 +231,15 @@ func validate(tg *target.Target, etc string, out []File) error {
 		}
 	}
 	return nil
+}
+
+// lastListed says whether the last change was listed, not applied (a
+// plan lists file writes): then NetworkManager has nothing to reload.
+func lastListed(s *tx.Session) bool {
+	t := s.Current()
+	if t == nil {
+		return false
+	}
+	st := t.Steps()
+	return len(st) > 0 && st[len(st)-1].Simulated
 }
