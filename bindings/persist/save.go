@@ -92,7 +92,9 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 	if o.DryRun || len(todo) == 0 {
 		return res, nil
 	}
-	nm := nmRuns(hds)
+	// A plan lists the writes (it never makes them): nothing to reload,
+	// then or at its rollback.
+	nm := nmRuns(hds) && !listsFiles(s)
 	if nm {
 		if err := reloadAtRollback(s, roots); err != nil {
 			return nil, err
@@ -103,7 +105,7 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 			return nil, fmt.Errorf("write %s: %w", f.Path, err)
 		}
 	}
-	if nm && !s.DryRun && !lastListed(s) {
+	if nm && !s.DryRun {
 		if err := reloadNM(roots); err != nil {
 			return nil, err
 		}
@@ -233,13 +235,8 @@ func validate(tg *target.Target, etc string, out []File) error {
 	return nil
 }
 
-// lastListed says whether the last change was listed, not applied (a
-// plan lists file writes): then NetworkManager has nothing to reload.
-func lastListed(s *tx.Session) bool {
-	t := s.Current()
-	if t == nil {
-		return false
-	}
-	st := t.Steps()
-	return len(st) > 0 && st[len(st)-1].Simulated
+// listsFiles says whether the session lists file writes instead of
+// making them (`rewire plan`: tx.Session.Simulate).
+func listsFiles(s *tx.Session) bool {
+	return s.Simulate != nil && s.Simulate(tx.Change{Kind: "files.write"})
 }
