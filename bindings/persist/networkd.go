@@ -33,14 +33,10 @@ func renderNetworkd(w *world, devs []*Owned) ([]File, error) {
 	for _, o := range devs {
 		path, doc := filepath.Join(w.Etc, ndDir, "10-rewire-"+o.Name+".network"), (*ini)(nil)
 		if o.Profile != "" {
+			// a file in /run or /usr/lib is read there and overridden by
+			// an /etc file of the same name
 			p := filepath.Join(w.Etc, ndDir, filepath.Base(o.Profile))
-			src := p
-			if ep, ok := etcPath(w.Etc, o.Profile); ok {
-				src = ep
-			} else {
-				src = o.Profile // /run or /usr/lib: read as it is, write its /etc override
-			}
-			if cur, ok := w.Read(src); ok {
+			if cur, ok := w.Read(w.source(o.Profile)); ok {
 				path, doc = p, parseINI(cur)
 			}
 		}

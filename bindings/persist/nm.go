@@ -27,6 +27,12 @@ func renderNM(w *world, devs []*Owned) ([]File, error) {
 			if cur, ok := w.Read(p); ok {
 				paths[o.Name], docs[o.Name] = p, parseINI(cur)
 			}
+		} else if strings.HasPrefix(o.Profile, "/run/NetworkManager/") && strings.HasSuffix(o.Profile, ".nmconnection") {
+			// a runtime profile (the initrd's, nmcli's --temporary): an
+			// /etc keyfile with its UUID replaces it for good
+			if cur, ok := w.Read(w.source(o.Profile)); ok {
+				paths[o.Name], docs[o.Name] = filepath.Join(w.Etc, nmDir, filepath.Base(o.Profile)), parseINI(cur)
+			}
 		}
 		if o.Port() {
 			carried[o.Master] = append(carried[o.Master], docs[o.Name].drop("ipv4", "ipv6")...)

@@ -3,7 +3,9 @@ package persist
 import (
 	"crypto/sha256"
 	"fmt"
+	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // File is one file persist writes.
@@ -19,6 +21,7 @@ type File struct {
 // (masters and parents are looked up here), and the files as they are.
 type world struct {
 	Etc  string
+	Run  string // /run, where NetworkManager's and networkd's runtime profiles are
 	All  map[string]*Owned
 	Read func(path string) (string, bool) // a file under the roots; false: none
 }
@@ -60,6 +63,18 @@ func render(w *world) ([]File, error) {
 		out = append(out, files...)
 	}
 	return out, nil
+}
+
+// source is where a manager's file is read from here: /etc and /run
+// under the roots, /usr/lib and /lib as they are.
+func (w *world) source(p string) string {
+	if ep, ok := etcPath(w.Etc, p); ok {
+		return ep
+	}
+	if rest, ok := strings.CutPrefix(p, "/run/"); ok && w.Run != "" {
+		return filepath.Join(w.Run, rest)
+	}
+	return p
 }
 
 // vlansOn lists the VLANs whose parent is name.

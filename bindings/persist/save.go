@@ -61,7 +61,7 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &world{Etc: roots.Etc, All: all, Read: readFile}
+	w := &world{Etc: roots.Etc, Run: roots.Run, All: all, Read: readFile}
 	out, err := render(w)
 	if err != nil {
 		return nil, errkind.Invalid("%w", err)
