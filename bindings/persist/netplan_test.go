@@ -54,3 +54,47 @@ func testNetplan(t *testing.T, yaml, want string, dhcp bool) {
 	r.waitState(t, 15*time.Second, original(addr, dhcp), nd.Daemon, r.dhcp.Daemon)
 	t.Logf("timing: rolled back, simulated reboot to eth0 with %s: %v", addr, time.Since(start))
 }
+
+// netplan with the NetworkManager renderer: netplan generate writes
+// run/NetworkManager/system-connections/netplan-*.nmconnection, which
+// NetworkManager reads; a reboot regenerates them from the YAML.
+func TestNetplanNetworkManagerDHCP(t *testing.T) {
+	r := newRig(t)
+	yaml := "network:\n  version: 2\n  renderer: NetworkManager\n  ethernets:\n    eth0:\n      dhcp4: true\n      dhcp6: false\n      link-local: []\n"
+	managertest.NetplanGenerate(t, r.sb, map[string]string{"01-nm.yaml": yaml})
+	nm := r.startNM(t, nil)
+	st := r.waitState(t, 10*time.Second, original("10.0.0.", true), nm.Daemon, r.dhcp.Daemon)
+	addr := strings.Fields(st.addr)[1]
+	r.activated(t, nm)
+	before := snapshot(t, r.sb.Etc)
+
+	r.migrate(t)
+	ws := r.persist(t)
+	var paths []string
+	for _, w := range ws {
+		paths = append(paths, strings.TrimPrefix(w.Path, r.sb.Etc+"/")+" "+w.Action)
+	}
+	if got := strings.Join(paths, ", "); got != "netplan/01-nm.yaml write, netplan/90-rewire.yaml create, sysctl.d/90-rewire.conf create" {
+		t.Errorf("written: %s", got)
+	}
+	reboot := func() {
+		nm.Daemon.Stop()
+		nm.Bus.Daemon.Stop()
+		os.Remove(filepath.Join(r.sb.Run, "dbus/system_bus_socket"))
+		os.RemoveAll(filepath.Join(r.sb.Run, "NetworkManager"))
+		r.unplug(t)
+		managertest.NetplanGenerate(t, r.sb, nil)
+		nm = r.startNM(t, nil)
+	}
+	start := time.Now()
+	reboot()
+	r.waitState(t, 15*time.Second, bridged(addr, true), nm.Daemon, r.dhcp.Daemon)
+	t.Logf("timing: simulated reboot (netplan generate + NetworkManager) to br0 with %s: %v", addr, time.Since(start))
+
+	r.rollback(t)
+	sameFiles(t, before, snapshot(t, r.sb.Etc))
+	start = time.Now()
+	reboot()
+	r.waitState(t, 15*time.Second, original(addr, true), nm.Daemon, r.dhcp.Daemon)
+	t.Logf("timing: rolled back, simulated reboot to eth0 with %s: %v", addr, time.Since(start))
+}
