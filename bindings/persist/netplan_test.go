@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"rewire/bindings/host"
 	"rewire/bindings/host/managertest"
 )
 
@@ -69,6 +70,9 @@ func TestNetplanNetworkManagerDHCP(t *testing.T) {
 	before := snapshot(t, r.sb.Etc)
 
 	r.migrate(t)
+	if d, err := host.DeviceOf(r.Host, r.roots, "br0"); err == nil {
+		t.Logf("NetworkManager on br0 before persist: manager %s, state %s, profile %q, file %q", d.Manager, d.State, d.Profile, d.File)
+	}
 	ws := r.persist(t)
 	var paths []string
 	for _, w := range ws {

@@ -61,10 +61,11 @@ func flavourOf(hd host.Device) string {
 
 func own(d Dev, hd host.Device) Owned {
 	o := Owned{Dev: d, Flavour: flavourOf(hd), Manager: hd.Manager, UUID: hd.UUID}
-	if hd.Manager == host.NetworkManager && hd.File == "" && hd.Frontend == "" {
+	if hd.Manager == host.NetworkManager && hd.Frontend == "" && (hd.File == "" || d.Virtual() && !strings.HasPrefix(hd.File, "/etc/")) {
 		// NetworkManager's in-memory profile of a device someone else
-		// made (a bridge rewire created: "connected (externally)"):
-		// nothing of it is kept, the device goes with its ports.
+		// made (a bridge rewire created: "connected (externally)"; NM
+		// may keep it as a file in /run): nothing of it is kept, the
+		// device goes with its ports.
 		o.Flavour, o.Manager, o.UUID = "", hd.Manager+" (external, no profile file)", ""
 	}
 	if o.Flavour == FlavourNetplan {
