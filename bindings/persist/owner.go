@@ -210,8 +210,7 @@ func hostManager(ms []host.Manager) (Owned, bool) {
 	if n != 1 {
 		return Owned{}, false
 	}
-	o := own(Dev{}, host.Device{Manager: only.Name})
-	o.Manager = only.Name + ", the host's only manager"
+	o := Owned{Flavour: flavourOf(host.Device{Manager: only.Name}), Manager: only.Name + ", the host's only manager"}
 	if netplan && (only.Name == host.Networkd || only.Name == host.NetworkManager) {
 		o.Flavour, o.Renderer = FlavourNetplan, "networkd"
 		if only.Name == host.NetworkManager {
