@@ -77,10 +77,7 @@ func ifupStanza(w *world, o *Owned, carried []string) string {
 	}
 	fmt.Fprintf(&b, "iface %s inet %s\n", o.Name, method)
 	if o.Port() && o.MasterKind == KindBond {
-		opt("bond-master %s", o.Master)
-		if m := w.All[o.Master]; m != nil && m.Bond != nil && m.Bond.Primary == o.Name {
-			opt("bond-primary %s", o.Name)
-		}
+		opt("bond-master %s", o.Master) // the bond's stanza names its primary
 	}
 	switch o.Kind {
 	case KindBridge:
