@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"rewire/bindings/errkind"
 	"rewire/bindings/link"
 	"rewire/bindings/route"
@@ -57,6 +59,11 @@ func Move(s *tx.Session, from, to string, o MoveOptions) error {
 		}
 		na := a
 		na.Dev = to
+		// A manager that adds its addresses with noprefixroute
+		// (NetworkManager) adds the subnet's route itself, on its own
+		// device; on `to` nobody would, and the gateway would be
+		// unreachable: the kernel's prefix route comes with the address.
+		na.Flags &^= unix.IFA_F_NOPREFIXROUTE
 		na.Label = relabel(a.Label, from, to)
 		if err := addSpec(s, na); err != nil {
 			return err

@@ -124,6 +124,10 @@ func kindCases(dir string) []kindCase {
 		{"files", "missing file", `files.read(` + D + ` .. "/nope")`, "not_found"},
 		{"files", "remove missing file", `files.remove(` + D + ` .. "/nope")`, "not_found"},
 
+		{"persist", "unknown option", `persist.save({dryrun = true})`, "invalid"},
+		{"persist", "devices not a list", `persist.save({devices = 3})`, "invalid"},
+		{"persist", "missing device", `persist.save({devices = {"nope0"}, dry_run = true})`, "not_found"},
+
 		{"probe", "unknown option", `probe.ping("10.0.0.1", {timout = 100})`, "invalid"},
 		{"probe", "bad address", `probe.ping("10.0.0.300")`, "invalid"},
 		{"probe", "bad port", `probe.tcp("10.0.0.1:99999")`, "invalid"},

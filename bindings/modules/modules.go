@@ -14,6 +14,7 @@ import (
 	"rewire/bindings/host"
 	"rewire/bindings/link"
 	"rewire/bindings/nat"
+	"rewire/bindings/persist"
 	"rewire/bindings/probe"
 	"rewire/bindings/route"
 	"rewire/bindings/sysctl"
@@ -46,6 +47,7 @@ var List = []Entry{
 	{Name: "files", New: files.Module},
 	{Name: "exec", New: exec.Module},
 	{Name: "host", New: host.Module},
+	{Name: "persist", New: persist.Module},
 }
 
 // register adds a module to List (libvirt.go, and wire files of
