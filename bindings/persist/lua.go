@@ -27,7 +27,11 @@ func ModuleAt(s *tx.Session, roots *host.Roots) engine.Module {
 		Name: "persist",
 		Doc:  "Survive a reboot: write what the transaction made live in the configuration of the manager that owns each device (NetworkManager keyfiles, systemd-networkd units, netplan YAML, ifupdown stanzas, ifcfg), and its sysctls in sysctl.d.",
 		Funcs: []engine.Func{
-			{Name: "save", Args: "{dry_run=false, devices={...}}", Returns: "{ {path=, device=, flavour=, action=create|write|unchanged, content= (dry_run)} }", Needs: engine.CapFiles,
+			{Name: "save", Needs: engine.CapFiles,
+				Params: []engine.Param{{Name: "opts", Type: "table", Optional: true,
+					Fields: []engine.Field{engine.Opt("dry_run", "boolean"), engine.Opt("devices", "string[]")}}},
+				Returns: []engine.Result{engine.Rows(engine.Key("path", "string"), engine.Key("device", "string"), engine.Key("flavour", "string"),
+					engine.Key("action", "string"), engine.Opt("content", "string"))},
 				Doc: "Persists every device the transaction touched (or `devices`), with its masters, ports and VLAN parents — bridges, bonds, VLANs, addresses (DHCP where the address is a lease), routes, MTU, MAC — in its manager's format, " +
 					"the NIC that became a port edited as an admin would (no addresses, names its master); and the sysctls the transaction set in sysctl.d/90-rewire.conf. " +
 					"Every file is validated (nmcli --offline, netplan generate, ifup --no-act) before the first is written, each write undone on rollback; NetworkManager reloads its profiles. " +

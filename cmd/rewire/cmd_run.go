@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rewire/bindings/modules"
+	"rewire/bindings/persist"
 	"rewire/bindings/tx"
 	"rewire/cmd/rewire/internal/guard"
 	"rewire/lua/engine"
@@ -30,6 +31,7 @@ func runRun(args []string) int {
 	sf.add(fs, "run")
 	wait := fs.Bool("wait", false, "wait for another open transaction instead of failing")
 	dry := fs.Bool("dry-run", false, "change nothing: list what the run would change (as rewire plan)")
+	persistFlag := fs.Bool("persist", false, "after the script, write its live result in each device's manager's own files (as persist.save(); journaled, undone on rollback)")
 	opts, grant, code := sf.parse("run", fs, args)
 	if code != 0 {
 		return code
@@ -60,6 +62,15 @@ func runRun(args []string) int {
 	var g *guard.Guard
 	if !sf.noGuard {
 		g = guard.Before(tg)
+	}
+	if *persistFlag {
+		opts.AfterScript = func(s *tx.Session) error {
+			written, err := persist.Save(s, persist.Options{})
+			for _, w := range written {
+				fmt.Fprintf(os.Stderr, "persist: %s %s (%s, %s)\n", w.Action, w.Path, w.Device, w.Flavour)
+			}
+			return err
+		}
 	}
 	opts.Commit = guard.Commit(g, guard.CommitOptions{Confirm: sf.confirm, Self: self, Out: os.Stderr, StdinIsTTY: isTTY(os.Stdin)})
 

@@ -7,6 +7,7 @@ package script
 import (
 	"context"
 
+	"rewire/bindings/errkind"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
 )
@@ -29,6 +30,10 @@ type Options struct {
 	Args   []string
 	Limits engine.Limits           // memory and time for the script and its checks together; zero: the engine's (none unless set)
 	Commit func(*tx.Session) error // replaces the plain commit (confirm-or-revert); nil: commit
+	// AfterScript, if set, runs after the script and before its checks,
+	// inside the transaction (`run --persist`): its error rolls back
+	// like the script's, and a failed check rolls its changes back too.
+	AfterScript func(*tx.Session) error
 }
 
 // Run runs one script inside one transaction: the script, then its
@@ -43,7 +48,7 @@ func Run(ctx context.Context, s *tx.Session, e *engine.Engine, o Options) *Resul
 		e.SetLimits(o.Limits)
 	}
 	sctx, stop := e.Limit(ctx)
-	lerr := runAndCheck(sctx, e, o, res)
+	lerr := runAndCheck(sctx, s, e, o, res)
 	stop()
 	if t := s.Current(); t != nil {
 		res.TxID = t.ID
@@ -80,7 +85,7 @@ func Run(ctx context.Context, s *tx.Session, e *engine.Engine, o Options) *Resul
 // runAndCheck runs the script, then its checks, and returns what ends the
 // run: the script's error, a limit a check went past, or the first
 // failed check.
-func runAndCheck(ctx context.Context, e *engine.Engine, o Options, res *Result) *engine.Error {
+func runAndCheck(ctx context.Context, s *tx.Session, e *engine.Engine, o Options, res *Result) *engine.Error {
 	var lerr *engine.Error
 	if o.File != "" {
 		lerr = e.DoFile(ctx, o.File, o.Args)
@@ -90,6 +95,11 @@ func runAndCheck(ctx context.Context, e *engine.Engine, o Options, res *Result) 
 	}
 	if lerr != nil {
 		return lerr
+	}
+	if o.AfterScript != nil {
+		if err := o.AfterScript(s); err != nil {
+			return &engine.Error{Kind: errkind.Of(err), Op: "persist", Message: err.Error()}
+		}
 	}
 	var ok bool
 	if res.Checks, ok = e.RunChecks(ctx); ok {
