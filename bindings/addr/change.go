@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rewire/bindings/errkind"
+	"rewire/bindings/handover"
 	"rewire/bindings/route"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
@@ -111,10 +112,16 @@ func Add(s *tx.Session, dev, cidr string) error {
 	if _, err := ParseCIDR(cidr); err != nil {
 		return err
 	}
+	if err := handover.Claim(s, dev); err != nil {
+		return err
+	}
 	return addSpec(s, Spec{Dev: dev, CIDR: cidr})
 }
 
-func addSpec(s *tx.Session, a Spec) error {
+func addSpec(s *tx.Session, a Spec) error { return addNoted(s, a, "") }
+
+// addNoted is addSpec whose change says note after its description.
+func addNoted(s *tx.Session, a Spec, note string) error {
 	d, err := capture(s.Target, a.Dev)
 	if err != nil {
 		return err
@@ -125,12 +132,15 @@ func addSpec(s *tx.Session, a Spec) error {
 		}
 	}
 	d.Added = &a
-	return addKind.Apply(s, "addr:"+a.Dev+":"+a.CIDR, fmt.Sprintf("add %s to %s", a.CIDR, a.Dev), d, func() error { return restore(s.Target, devState{Dev: a.Dev, Addrs: []Spec{a}}) })
+	return addKind.Apply(s, "addr:"+a.Dev+":"+a.CIDR, fmt.Sprintf("add %s to %s%s", a.CIDR, a.Dev, note), d, func() error { return restore(s.Target, devState{Dev: a.Dev, Addrs: []Spec{a}}) })
 }
 
 // Del is `ip addr del CIDR dev DEV`.
 func Del(s *tx.Session, dev, cidr string) error {
 	if _, err := ParseCIDR(cidr); err != nil {
+		return err
+	}
+	if err := handover.Claim(s, dev); err != nil {
 		return err
 	}
 	d, err := capture(s.Target, dev)
