@@ -3,6 +3,7 @@ package addr
 import (
 	"errors"
 	"fmt"
+	"net"
 
 	"golang.org/x/sys/unix"
 
@@ -35,11 +36,46 @@ type devState struct {
 	Addrs  []Spec       `json:"addrs"`
 	Routes []route.Spec `json:"routes"`
 	Added  *Spec        `json:"added,omitempty"` // for add: what to remove
+	// Prefixes are the prefix routes a manager made for its noprefixroute
+	// addresses (NetworkManager's, proto kernel): not movable, but gone
+	// with their address, and needed before routes via the subnet.
+	Prefixes []route.Spec `json:"prefixes,omitempty"`
 }
 
 func capture(tg *target.Target, dev string) (devState, error) {
 	as, rs, err := Snapshot(tg, dev)
-	return devState{Dev: dev, Addrs: as, Routes: rs}, err
+	d := devState{Dev: dev, Addrs: as, Routes: rs}
+	if err == nil {
+		d.Prefixes, err = managerPrefixes(tg, dev, as)
+	}
+	return d, err
+}
+
+// managerPrefixes returns the non-movable routes to the subnet of a
+// noprefixroute address of dev.
+func managerPrefixes(tg *target.Target, dev string, as []Spec) ([]route.Spec, error) {
+	subnets := map[string]bool{}
+	for _, a := range as {
+		if a.Flags&unix.IFA_F_NOPREFIXROUTE != 0 {
+			if _, n, err := net.ParseCIDR(a.CIDR); err == nil {
+				subnets[n.String()] = true
+			}
+		}
+	}
+	if len(subnets) == 0 {
+		return nil, nil
+	}
+	all, err := route.List(tg, route.Filter{Dev: dev})
+	if err != nil {
+		return nil, err
+	}
+	var out []route.Spec
+	for _, r := range all {
+		if subnets[r.Dst] && !r.Movable() {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // Snapshot returns dev's addresses and admin routes: what an undo that
@@ -76,9 +112,9 @@ func restore(tg *target.Target, d devState) error {
 			return fmt.Errorf("add %s to %s: %w", a.CIDR, d.Dev, err)
 		}
 	}
-	for _, r := range d.Routes {
+	for _, r := range append(append([]route.Spec(nil), d.Prefixes...), d.Routes...) {
 		r := r
-		if err := route.Swap(tg, nil, &r); err != nil {
+		if err := route.Swap(tg, nil, &r); err != nil && !errors.Is(err, unix.EEXIST) {
 			return err
 		}
 	}

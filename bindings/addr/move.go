@@ -2,9 +2,13 @@ package addr
 
 import (
 	"fmt"
+	"net"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"rewire/bindings/errkind"
+	"rewire/bindings/handover"
 	"rewire/bindings/link"
 	"rewire/bindings/route"
 	"rewire/bindings/tx"
@@ -13,6 +17,9 @@ import (
 // MoveOptions say what Move takes along besides addresses and routes.
 type MoveOptions struct {
 	MAC bool // give `to` the MAC of `from`, so the LAN's ARP caches stay valid
+	// Static keeps a static copy of a DHCP lease on `to` on purpose;
+	// without it a lease moves with its client (handover.MoveLease).
+	Static bool
 }
 
 // Move hands from's IP configuration to to: every global IPv4/IPv6
@@ -34,7 +41,32 @@ func Move(s *tx.Session, from, to string, o MoveOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", to, err)
 	}
+	// Both managers let go first; a lease's client moves with it.
+	if err := handover.Claim(s, from); err != nil {
+		return err
+	}
+	if err := handover.Claim(s, to); err != nil {
+		return err
+	}
+	claim, _ := handover.Of(s, from)
+	leases := map[string]bool{}
+	for _, a := range handover.Dynamic(claim) {
+		leases[a.CIDR] = true
+	}
+	moveClient := len(leases) > 0 && !o.Static
+	if moveClient {
+		if err := handover.CanMoveLease(claim, to); err != nil {
+			return err
+		}
+		if !o.MAC {
+			return errkind.Invalid("%s's lease moves to %s only with its MAC: addr.move(%q, %q, {mac = true}); {static = true} keeps a static copy on purpose", from, to, from, to)
+		}
+	}
 	d, err := capture(s.Target, from)
+	if err != nil {
+		return err
+	}
+	kernelRoutes, err := route.List(s.Target, route.Filter{Dev: from})
 	if err != nil {
 		return err
 	}
@@ -58,7 +90,18 @@ func Move(s *tx.Session, from, to string, o MoveOptions) error {
 		na := a
 		na.Dev = to
 		na.Label = relabel(a.Label, from, to)
-		if err := addSpec(s, na); err != nil {
+		if na.Flags&unix.IFA_F_NOPREFIXROUTE != 0 && managerPrefix(kernelRoutes, a) {
+			// A manager's prefix route (NetworkManager adds its own,
+			// proto kernel) does not move: the kernel's comes with the copy.
+			na.Flags &^= unix.IFA_F_NOPREFIXROUTE
+		}
+		note := ""
+		if leases[a.CIDR] && o.Static {
+			// On purpose: the copy no longer expires, nobody renews it.
+			na.ValidLft, na.PreferredLft = 0, 0
+			note = fmt.Sprintf(" (warning: a static copy of %s's DHCP lease, kept on purpose: {static = true})", from)
+		}
+		if err := addNoted(s, na, note); err != nil {
 			return err
 		}
 		moved = append(moved, a)
@@ -73,7 +116,26 @@ func Move(s *tx.Session, from, to string, o MoveOptions) error {
 			return err
 		}
 	}
+	if moveClient {
+		return handover.MoveLease(s, claim, to, src.MAC)
+	}
 	return nil
+}
+
+// managerPrefix says whether a (with noprefixroute) has a prefix route
+// through its device that is not movable (proto kernel, as NetworkManager
+// makes them): moving a without it would leave the subnet unreachable.
+func managerPrefix(all []route.Spec, a Spec) bool {
+	_, subnet, err := net.ParseCIDR(a.CIDR)
+	if err != nil {
+		return false
+	}
+	for _, r := range all {
+		if r.Dst == subnet.String() && !r.Movable() {
+			return true
+		}
+	}
+	return false
 }
 
 // relabel turns an IPv4 label eth0:1 into br0:1.

@@ -62,12 +62,14 @@ func dropInName(r host.Roots, base string) string {
 	for _, d := range []string{filepath.Join(r.Etc, "systemd/network"), filepath.Join(r.Run, "systemd/network"), "/usr/lib/systemd/network", "/lib/systemd/network"} {
 		m, _ := filepath.Glob(filepath.Join(d, "*.network"))
 		for _, p := range m {
-			names = append(names, filepath.Base(p))
+			if !strings.Contains(filepath.Base(p), "-rewire-") {
+				names = append(names, filepath.Base(p))
+			}
 		}
 	}
 	sort.Strings(names)
 	name := "00-" + base + ".network"
-	for i := 0; i < 8 && len(names) > 0 && names[0] < name && !strings.HasSuffix(names[0], base+".network"); i++ {
+	for i := 0; i < 8 && len(names) > 0 && names[0] < name; i++ {
 		name = "0" + name
 	}
 	return name
