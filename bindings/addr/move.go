@@ -48,7 +48,10 @@ func Move(s *tx.Session, from, to string, o MoveOptions) error {
 	if err := handover.Claim(s, to); err != nil {
 		return err
 	}
-	claim, _ := handover.Of(s, from)
+	claim, err := handover.Holder(s, from)
+	if err != nil {
+		return err
+	}
 	leases := map[string]bool{}
 	for _, a := range handover.Dynamic(claim) {
 		leases[a.CIDR] = true

@@ -106,6 +106,21 @@ func Of(s *tx.Session, dev string) (Claimed, bool) {
 	return Claimed{}, false
 }
 
+// Holder is dev's claim in s's open transaction or, for a device no
+// manager owns (nothing to claim), what detection says of it: the
+// addresses whose origin tells whether a lease must move with its client.
+func Holder(s *tx.Session, dev string) (Claimed, error) {
+	if c, ok := Of(s, dev); ok || Off {
+		return c, nil
+	}
+	r := host.RootsFor(s.Target)
+	d, err := host.DeviceOf(s.Target, r, dev)
+	if err != nil {
+		return Claimed{}, err
+	}
+	return Claimed{Dev: dev, Manager: d.Manager, Roots: r, Addresses: d.Addresses}, nil
+}
+
 // giveBack is a claim's undo: the device back to its manager.
 func giveBack(tg *target.Target, c Claimed) error {
 	switch c.Manager {

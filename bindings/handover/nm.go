@@ -27,8 +27,9 @@ const (
 
 // claimNM is `nmcli device set DEV managed no`: NM keeps the device's
 // addresses and routes and stops its DHCP client; the setting lasts while
-// NM runs. A device NM only watches (one rewire or another tool made,
-// "connected (externally)") is not NM's to give: nothing to do.
+// NM runs. A device with no profile active, or one NM only watches (one
+// rewire or another tool made, "connected (externally)"), is not NM's to
+// give: nothing to do.
 func claimNM(s *tx.Session, c Claimed) error {
 	conn, err := host.DialBus(c.Roots)
 	if err != nil {
@@ -38,6 +39,9 @@ func claimNM(s *tx.Session, c Claimed) error {
 	dev, err := nmDevice(conn, c.Dev)
 	if err != nil {
 		return unreachable(host.NetworkManager, c.Dev, err)
+	}
+	if c.UUID == "" {
+		return nil // no profile active: nothing of NM's to keep or give back
 	}
 	if ext, err := nmExternal(conn, dev); err != nil {
 		return unreachable(host.NetworkManager, c.Dev, err)
@@ -71,8 +75,12 @@ func nmGiveBack(tg *target.Target, c Claimed) error {
 	if c.UUID == "" {
 		return nil
 	}
-	if cur, _ := nmActiveUUID(conn, dev); cur == c.UUID {
-		return nil
+	// An autoconnect profile comes back by itself: give NM a moment
+	// rather than restart an activation it has begun.
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cur, _ := nmActiveUUID(conn, dev); cur == c.UUID {
+			return nil
+		}
 	}
 	var prof dbus.ObjectPath
 	if err := host.Call(conn, nmName, setPath, nmName+".Settings.GetConnectionByUuid", []any{&prof}, c.UUID); err != nil {
