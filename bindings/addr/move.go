@@ -9,8 +9,10 @@ import (
 
 	"rewire/bindings/errkind"
 	"rewire/bindings/handover"
+	"rewire/bindings/host"
 	"rewire/bindings/link"
 	"rewire/bindings/route"
+	"rewire/bindings/sysctl"
 	"rewire/bindings/tx"
 )
 
@@ -120,9 +122,32 @@ func Move(s *tx.Session, from, to string, o MoveOptions) error {
 		}
 	}
 	if moveClient {
-		return handover.MoveLease(s, claim, to, src.MAC)
+		if err := handover.MoveLease(s, claim, to, src.MAC); err != nil {
+			return err
+		}
 	}
-	return nil
+	return acceptRA(s, claim, from, to)
+}
+
+// acceptRA lets to take router advertisements as from did when from's
+// SLAAC addresses came from the kernel (no manager: NetworkManager and
+// networkd handle RAs themselves, and their profile moved with the lease):
+// `sysctl net.ipv6.conf.TO.accept_ra=N`, journaled. The moved addresses
+// keep their lifetimes; the router's next RA on to renews them (same MAC,
+// same interface identifier).
+func acceptRA(s *tx.Session, c handover.Claimed, from, to string) error {
+	slaac := false
+	for _, a := range c.Addresses {
+		slaac = slaac || a.Origin == host.OriginSLAAC
+	}
+	if !slaac || c.Manager != host.None {
+		return nil
+	}
+	v, err := sysctl.Get(s.Target, "net.ipv6.conf."+from+".accept_ra")
+	if err != nil || v == "0" {
+		return err
+	}
+	return sysctl.Set(s, "net.ipv6.conf."+to+".accept_ra", v)
 }
 
 // managerPrefix says whether a (with noprefixroute) has a prefix route
