@@ -61,11 +61,18 @@ func moveLease(t *testing.T, l *lab, manager string, renew bool, logs ...*manage
 	if renew {
 		waitRenewal(t, l, manager, a, logs...)
 	}
+	acks := l.acks()
 	took := l.rollback(t, res.TxID)
 	start := time.Now()
 	back := l.device(t, "eth0", 20*time.Second, leasedBy(manager), logs...)
+	managertest.Eventually(t, 20*time.Second, func() error {
+		if l.acks() <= acks {
+			return os.ErrDeadlineExceeded // the manager has not asked the server yet
+		}
+		return nil
+	}, logs...)
 	b, _ := lease(back)
-	t.Logf("rollback %v, then %s leased eth0 %s again %v later (profile %s)", took.Round(time.Millisecond), manager, b.CIDR, time.Since(start).Round(time.Millisecond), back.Profile)
+	t.Logf("rollback %v, then %s re-leased eth0 %s (a new DHCPACK) %v later (profile %s)", took.Round(time.Millisecond), manager, b.CIDR, time.Since(start).Round(time.Millisecond), back.Profile)
 	if b.CIDR != orig.CIDR || back.Profile != before.Profile {
 		t.Errorf("eth0 after rollback: %+v; before: %+v", back, before)
 	}
@@ -112,6 +119,12 @@ func waitRenewal(t *testing.T, l *lab, manager string, first host.Address, logs 
 	if !l.lanReaches(ip(first.CIDR)) {
 		t.Fatalf("the LAN cannot reach %s after the renewal", first.CIDR)
 	}
+}
+
+// acks counts the DHCPACKs the LAN's server sent.
+func (l *lab) acks() int {
+	b, _ := os.ReadFile(l.dhcp.Daemon.Log)
+	return strings.Count(string(b), "DHCPACK(")
 }
 
 // compact keeps the first and last lifetimes and those around a rise.
