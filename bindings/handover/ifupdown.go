@@ -37,7 +37,7 @@ func claimIfupdown(s *tx.Session, c Claimed) error {
 		return nil
 	}
 	return claimKind.Apply(s, "handover:"+c.Dev, desc("hand %s over from ifupdown (%s: %s out)", c.Dev, path, c.Ifstate), c, func() error {
-		return writeFile(path, strings.Join(keep, "\n")+"\n")
+		return writeFile(path, lines(keep))
 	})
 }
 
@@ -48,10 +48,25 @@ func ifupdownGiveBack(c Claimed) error {
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
+	var keep []string
 	for _, l := range strings.Split(string(b), "\n") {
 		if k, _, _ := strings.Cut(l, "="); k == c.Dev {
 			return nil
 		}
+		if l != "" {
+			keep = append(keep, l)
+		}
 	}
-	return writeFile(path, string(b)+c.Ifstate+"\n")
+	return writeFile(path, lines(append(keep, c.Ifstate)))
+}
+
+// lines is ifstate's text: one line each, none for an empty state.
+func lines(ls []string) string {
+	var b strings.Builder
+	for _, l := range ls {
+		if l != "" {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }

@@ -112,6 +112,9 @@ func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
 			return err
 		}
 	}
+	if s.DryRun {
+		return nil // a plan lists the change; no client runs to wait for
+	}
 	return waitLease(tg, c.Roots, to, c.Manager, leases)
 }
 

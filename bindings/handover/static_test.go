@@ -1,6 +1,8 @@
 package handover_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,4 +66,46 @@ func TestIfupdownDhclientRefused(t *testing.T) {
 	if _, err := l.Host.LinkByName("br0"); err == nil {
 		t.Error("br0 outlived the refusal")
 	}
+}
+
+// A static ifupdown stanza: the claim takes eth0 out of ifupdown's state
+// (`ifquery --state` no longer lists it, so `ifdown -a` passes it by)
+// for the life of the change; rollback puts the line back.
+func TestIfupdownStaticClaimed(t *testing.T) {
+	l := newLab(t)
+	managertest.Ifupdown(t, l.sb, "iface eth0 inet static\n  address 10.0.0.112/24\n", "eth0")
+	ifstate := func() string {
+		b, _ := os.ReadFile(filepath.Join(l.sb.Run, "network/ifstate"))
+		return string(b)
+	}
+	before := ifstate()
+	if !strings.Contains(before, "eth0=eth0") {
+		t.Fatalf("ifstate: %q", before)
+	}
+	l.device(t, "eth0", time.Second, func(d host.Device) string {
+		if d.Manager != host.Ifupdown {
+			return "not ifupdown's"
+		}
+		return ""
+	})
+	res, out := l.run(t, natToBridge)
+	if res.Err != nil {
+		t.Fatalf("run: %v\n%s", res.Err, out)
+	}
+	if !strings.Contains(out, "+ hand eth0 over from ifupdown") || strings.Contains(ifstate(), "eth0=") {
+		t.Errorf("changes:\n%s\nifstate %q", out, ifstate())
+	}
+	if d, _ := host.DeviceOf(l.Host, l.roots(), "br0"); len(d.Addresses) == 0 || d.Addresses[0].CIDR != "10.0.0.112/24" {
+		t.Errorf("br0: %+v", d)
+	}
+	l.rollback(t, res.TxID)
+	if got := ifstate(); got != before {
+		t.Errorf("ifstate after rollback %q, want %q", got, before)
+	}
+	l.device(t, "eth0", time.Second, func(d host.Device) string {
+		if _, ok := hasCIDR(d, "10.0.0.112/24"); d.Manager != host.Ifupdown || !ok {
+			return "not ifupdown's with its address"
+		}
+		return ""
+	})
 }
