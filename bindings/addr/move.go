@@ -8,11 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rewire/bindings/errkind"
-	"rewire/bindings/handover"
-	"rewire/bindings/host"
 	"rewire/bindings/link"
 	"rewire/bindings/route"
-	"rewire/bindings/sysctl"
 	"rewire/bindings/tx"
 )
 
@@ -29,8 +26,9 @@ type MoveOptions struct {
 // then removes the addresses from from. The order keeps the host
 // reachable: to answers on the addresses before from lets go of them,
 // and routes are re-homed one by one (delete+add, a few µs apart).
-// Each step is its own journaled change, so a failure midway undoes
-// exactly what happened.
+// The devices' managers let go of them first, and a DHCP lease moves
+// with its client (leasePlan). Each step is its own journaled change,
+// so a failure midway undoes exactly what happened.
 func Move(s *tx.Session, from, to string, o MoveOptions) error {
 	if from == to {
 		return errkind.Invalid("cannot move %s onto itself", from)
@@ -43,29 +41,9 @@ func Move(s *tx.Session, from, to string, o MoveOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", to, err)
 	}
-	// Both managers let go first; a lease's client moves with it.
-	if err := handover.Claim(s, from); err != nil {
-		return err
-	}
-	if err := handover.Claim(s, to); err != nil {
-		return err
-	}
-	claim, err := handover.Holder(s, from)
+	lp, err := planLease(s, from, to, o)
 	if err != nil {
 		return err
-	}
-	leases := map[string]bool{}
-	for _, a := range handover.Dynamic(claim) {
-		leases[a.CIDR] = true
-	}
-	moveClient := len(leases) > 0 && !o.Static
-	if moveClient {
-		if err := handover.CanMoveLease(claim, to); err != nil {
-			return err
-		}
-		if !o.MAC {
-			return errkind.Invalid("%s's lease moves to %s only with its MAC: addr.move(%q, %q, {mac = true}); {static = true} keeps a static copy on purpose", from, to, from, to)
-		}
 	}
 	d, err := capture(s.Target, from)
 	if err != nil {
@@ -101,7 +79,7 @@ func Move(s *tx.Session, from, to string, o MoveOptions) error {
 			na.Flags &^= unix.IFA_F_NOPREFIXROUTE
 		}
 		note := ""
-		if leases[a.CIDR] && o.Static {
+		if lp.leases[a.CIDR] && o.Static {
 			// On purpose: the copy no longer expires, nobody renews it.
 			na.ValidLft, na.PreferredLft = 0, 0
 			note = fmt.Sprintf(" (warning: a static copy of %s's DHCP lease, kept on purpose: {static = true})", from)
@@ -121,33 +99,7 @@ func Move(s *tx.Session, from, to string, o MoveOptions) error {
 			return err
 		}
 	}
-	if moveClient {
-		if err := handover.MoveLease(s, claim, to, src.MAC); err != nil {
-			return err
-		}
-	}
-	return acceptRA(s, claim, from, to)
-}
-
-// acceptRA lets to take router advertisements as from did when from's
-// SLAAC addresses came from the kernel (no manager: NetworkManager and
-// networkd handle RAs themselves, and their profile moved with the lease):
-// `sysctl net.ipv6.conf.TO.accept_ra=N`, journaled. The moved addresses
-// keep their lifetimes; the router's next RA on to renews them (same MAC,
-// same interface identifier).
-func acceptRA(s *tx.Session, c handover.Claimed, from, to string) error {
-	slaac := false
-	for _, a := range c.Addresses {
-		slaac = slaac || a.Origin == host.OriginSLAAC
-	}
-	if !slaac || c.Manager != host.None {
-		return nil
-	}
-	v, err := sysctl.Get(s.Target, "net.ipv6.conf."+from+".accept_ra")
-	if err != nil || v == "0" {
-		return err
-	}
-	return sysctl.Set(s, "net.ipv6.conf."+to+".accept_ra", v)
+	return lp.finish(s, from, to, src.MAC)
 }
 
 // managerPrefix says whether a (with noprefixroute) has a prefix route

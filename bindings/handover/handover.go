@@ -22,6 +22,7 @@ package handover
 
 import (
 	"fmt"
+	"sync"
 
 	"rewire/bindings/errkind"
 	"rewire/bindings/host"
@@ -29,10 +30,21 @@ import (
 	"rewire/bindings/tx"
 )
 
-// Off turns the hand-over off: the primitives then change a managed
-// device behind its manager's back, as plain `ip` would (the foreign-fight
-// regression tests show what the managers do then).
-var Off bool
+// Disable turns the hand-over off for the target until restore is
+// called: the primitives then change a managed device behind its
+// manager's back, as plain `ip` would (the foreign-fight regression tests
+// show what the managers do then).
+func Disable(tg *target.Target) (restore func()) {
+	disabled.Store(tg, true)
+	return func() { disabled.Delete(tg) }
+}
+
+var disabled sync.Map // *target.Target → true
+
+func off(tg *target.Target) bool {
+	_, ok := disabled.Load(tg)
+	return ok
+}
 
 // Claimed is a claim's journal record: what undo needs to give the device
 // back, from the journal alone (possibly in another process).
@@ -65,7 +77,7 @@ var claimKind = tx.NewKind("handover.claim", giveBack, tx.KindOptions[Claimed]{}
 // as it is. A manager that runs but cannot be asked is a system error
 // naming it and the device, and nothing changes.
 func Claim(s *tx.Session, dev string) error {
-	if Off {
+	if off(s.Target) {
 		return nil
 	}
 	if _, ok := Of(s, dev); ok {
@@ -110,7 +122,7 @@ func Of(s *tx.Session, dev string) (Claimed, bool) {
 // manager owns (nothing to claim), what detection says of it: the
 // addresses whose origin tells whether a lease must move with its client.
 func Holder(s *tx.Session, dev string) (Claimed, error) {
-	if c, ok := Of(s, dev); ok || Off {
+	if c, ok := Of(s, dev); ok || off(s.Target) {
 		return c, nil
 	}
 	r := host.RootsFor(s.Target)
