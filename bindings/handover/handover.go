@@ -17,7 +17,9 @@
 //
 // Claim is called by the mutating primitives (link.set master, addr.add,
 // addr.del, addr.move, bridge.add_port through link.set); MoveLease moves a
-// DHCP client from a NIC to the bridge that takes its addresses.
+// DHCP client from a NIC to the bridge that takes its addresses
+// (NetworkManager: in-memory profiles for the bridge and the NIC as its
+// port; networkd: the NIC's .network matched to the bridge, at runtime).
 package handover
 
 import (

@@ -66,8 +66,10 @@ func CanMoveLease(c Claimed, to string) error {
 // (bounded) until to holds the lease from its new client.
 //   - NetworkManager: an in-memory profile for to (`nmcli connection add
 //     type bridge ifname br0 ipv4.method auto bridge.mac-address MAC
-//     ipv4.dhcp-client-id ID save no` + up), AddAndActivateConnection2
-//     with persist=volatile;
+//     ipv4.dhcp-client-id ID bridge.stp no save no` + up) and one making
+//     the NIC its port (NM detaches from a bridge it activates every port
+//     it does not manage), each AddAndActivateConnection2 with
+//     persist=volatile: NM has the NIC back as br0's port only;
 //   - networkd: /run/systemd/network/00-rewire-lease-br0.network, the
 //     NIC's .network matched to br0 with its IAID, and `networkctl reload`.
 func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
