@@ -29,6 +29,11 @@ type Spec struct {
 	NoBroadcast bool `json:"no_broadcast,omitempty"`
 	Flags       int  `json:"flags,omitempty"` // IFA_F_*: secondary, nodad, noprefixroute...
 	Secondary   bool `json:"secondary,omitempty"`
+	// ValidLft and PreferredLft are the seconds left of a dynamic address
+	// (a DHCP lease, SLAAC); 0 for one that never expires. An address
+	// put back keeps being dynamic (`ip addr add ... valid_lft N`).
+	ValidLft     int `json:"valid_lft,omitempty"`
+	PreferredLft int `json:"preferred_lft,omitempty"`
 }
 
 func scopeName(s int) string {
@@ -53,6 +58,9 @@ func fromNetlink(dev string, a netlink.Addr) Spec {
 		s.Broadcast = a.Broadcast.String()
 	}
 	s.NoBroadcast = s.Family == "inet" && a.Broadcast == nil
+	if a.ValidLft > 0 && uint32(a.ValidLft) != 0xffffffff {
+		s.ValidLft, s.PreferredLft = a.ValidLft, a.PreferedLft
+	}
 	return s
 }
 
@@ -88,6 +96,7 @@ func (s Spec) toNetlink() (*netlink.Addr, error) {
 	} else if s.NoBroadcast {
 		a.Broadcast = net.IPv4zero // netlink's way to send none
 	}
+	a.ValidLft, a.PreferedLft = s.ValidLft, s.PreferredLft
 	a.Flags = s.Flags &^ (unix.IFA_F_SECONDARY | unix.IFA_F_TENTATIVE | unix.IFA_F_DADFAILED | unix.IFA_F_DEPRECATED)
 	return a, nil
 }

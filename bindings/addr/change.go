@@ -3,10 +3,12 @@ package addr
 import (
 	"errors"
 	"fmt"
+	"net"
 
 	"golang.org/x/sys/unix"
 
 	"rewire/bindings/errkind"
+	"rewire/bindings/handover"
 	"rewire/bindings/route"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
@@ -34,11 +36,46 @@ type devState struct {
 	Addrs  []Spec       `json:"addrs"`
 	Routes []route.Spec `json:"routes"`
 	Added  *Spec        `json:"added,omitempty"` // for add: what to remove
+	// Prefixes are the prefix routes a manager made for its noprefixroute
+	// addresses (NetworkManager's, proto kernel): not movable, but gone
+	// with their address, and needed before routes via the subnet.
+	Prefixes []route.Spec `json:"prefixes,omitempty"`
 }
 
 func capture(tg *target.Target, dev string) (devState, error) {
 	as, rs, err := Snapshot(tg, dev)
-	return devState{Dev: dev, Addrs: as, Routes: rs}, err
+	d := devState{Dev: dev, Addrs: as, Routes: rs}
+	if err == nil {
+		d.Prefixes, err = managerPrefixes(tg, dev, as)
+	}
+	return d, err
+}
+
+// managerPrefixes returns the non-movable routes to the subnet of a
+// noprefixroute address of dev.
+func managerPrefixes(tg *target.Target, dev string, as []Spec) ([]route.Spec, error) {
+	subnets := map[string]bool{}
+	for _, a := range as {
+		if a.Flags&unix.IFA_F_NOPREFIXROUTE != 0 {
+			if _, n, err := net.ParseCIDR(a.CIDR); err == nil {
+				subnets[n.String()] = true
+			}
+		}
+	}
+	if len(subnets) == 0 {
+		return nil, nil
+	}
+	all, err := route.List(tg, route.Filter{Dev: dev})
+	if err != nil {
+		return nil, err
+	}
+	var out []route.Spec
+	for _, r := range all {
+		if subnets[r.Dst] && !r.Movable() {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // Snapshot returns dev's addresses and admin routes: what an undo that
@@ -75,9 +112,9 @@ func restore(tg *target.Target, d devState) error {
 			return fmt.Errorf("add %s to %s: %w", a.CIDR, d.Dev, err)
 		}
 	}
-	for _, r := range d.Routes {
+	for _, r := range append(append([]route.Spec(nil), d.Prefixes...), d.Routes...) {
 		r := r
-		if err := route.Swap(tg, nil, &r); err != nil {
+		if err := route.Swap(tg, nil, &r); err != nil && !errors.Is(err, unix.EEXIST) {
 			return err
 		}
 	}
@@ -111,10 +148,16 @@ func Add(s *tx.Session, dev, cidr string) error {
 	if _, err := ParseCIDR(cidr); err != nil {
 		return err
 	}
+	if err := handover.Claim(s, dev); err != nil {
+		return err
+	}
 	return addSpec(s, Spec{Dev: dev, CIDR: cidr})
 }
 
-func addSpec(s *tx.Session, a Spec) error {
+func addSpec(s *tx.Session, a Spec) error { return addNoted(s, a, "") }
+
+// addNoted is addSpec whose change says note after its description.
+func addNoted(s *tx.Session, a Spec, note string) error {
 	d, err := capture(s.Target, a.Dev)
 	if err != nil {
 		return err
@@ -125,12 +168,15 @@ func addSpec(s *tx.Session, a Spec) error {
 		}
 	}
 	d.Added = &a
-	return addKind.Apply(s, "addr:"+a.Dev+":"+a.CIDR, fmt.Sprintf("add %s to %s", a.CIDR, a.Dev), d, func() error { return restore(s.Target, devState{Dev: a.Dev, Addrs: []Spec{a}}) })
+	return addKind.Apply(s, "addr:"+a.Dev+":"+a.CIDR, fmt.Sprintf("add %s to %s%s", a.CIDR, a.Dev, note), d, func() error { return restore(s.Target, devState{Dev: a.Dev, Addrs: []Spec{a}}) })
 }
 
 // Del is `ip addr del CIDR dev DEV`.
 func Del(s *tx.Session, dev, cidr string) error {
 	if _, err := ParseCIDR(cidr); err != nil {
+		return err
+	}
+	if err := handover.Claim(s, dev); err != nil {
 		return err
 	}
 	d, err := capture(s.Target, dev)

@@ -9,6 +9,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"rewire/bindings/errkind"
+	"rewire/bindings/handover"
 	"rewire/bindings/route"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
@@ -142,6 +143,15 @@ func Set(s *tx.Session, name string, set Settings) error {
 	if set.Master != nil && *set.Master != "" {
 		if _, err := s.Target.LinkByName(*set.Master); err != nil {
 			return fmt.Errorf("master %s: %w", *set.Master, err)
+		}
+	}
+	if set.Master != nil && *set.Master != before.Master {
+		// A port changes hands: its manager lets go first, or it fights.
+		if err := handover.Claim(s, name); err != nil {
+			return err
+		}
+		if before, err = Capture(s.Target, name); err != nil {
+			return err
 		}
 	}
 	after := before

@@ -13,6 +13,7 @@ import (
 
 	"rewire/bindings/addr"
 	"rewire/bindings/bridge"
+	"rewire/bindings/handover"
 	"rewire/bindings/host"
 	"rewire/bindings/host/managertest"
 	"rewire/bindings/persist"
@@ -39,6 +40,9 @@ func newRig(t *testing.T) *rig {
 	r := &rig{HostLAN: h, sb: managertest.NewSandbox(t, h.Host)}
 	r.dhcp = managertest.StartDHCP(t, h.LAN, nstest.LabBridge, "10.0.0.100", "10.0.0.200")
 	r.roots = host.Roots{Etc: r.sb.Etc, Run: r.sb.Run, Var: r.sb.Var}
+	// These tests are about the files persisted from a migration; the
+	// hand-over to the managers during it is bindings/handover's.
+	t.Cleanup(handover.Disable(h.Host))
 	st, err := tx.OpenStore(filepath.Join(t.TempDir(), "state"))
 	if err != nil {
 		t.Fatal(err)

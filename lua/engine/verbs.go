@@ -54,6 +54,7 @@ var Verbs = []Verb{
 	{"savepoint", "transaction: mark a point to return to"},
 	{"commit", "transaction: keep the changes"},
 	{"rollback", "transaction: undo changes"},
+	{"save", "persist: write the live state into the host's own configuration"},
 }
 
 // luaOwn are the names of Lua's own globals rewire keeps: not its verbs.

@@ -1,0 +1,186 @@
+package handover
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"rewire/bindings/errkind"
+	"rewire/bindings/host"
+	"rewire/bindings/target"
+	"rewire/bindings/tx"
+)
+
+// Lease is a moved DHCP client's journal record: the bridge's client,
+// which undo stops (the NIC's manager, given its device back by the
+// claim's undo, leases again).
+type Lease struct {
+	Dev     string     `json:"dev"`  // the bridge that runs the client now
+	From    string     `json:"from"` // the NIC whose client it was
+	Manager string     `json:"manager"`
+	Roots   host.Roots `json:"roots"`
+	UUID    string     `json:"uuid,omitempty"`    // NetworkManager: the bridge's in-memory profile
+	Port    string     `json:"port,omitempty"`    // NetworkManager: the NIC's in-memory port profile
+	Network string     `json:"network,omitempty"` // networkd: the runtime .network
+}
+
+var leaseKind = tx.NewKind("handover.lease", stopLease, tx.KindOptions[Lease]{})
+
+// Dynamic returns the DHCP leases among a claimed device's addresses.
+func Dynamic(c Claimed) []host.Address {
+	var out []host.Address
+	for _, a := range c.Addresses {
+		if a.Origin == host.OriginDHCP {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// CanMoveLease says why the DHCP client of c's leases cannot move to a
+// bridge (nil when it can): only NetworkManager's and networkd's can yet.
+func CanMoveLease(c Claimed, to string) error {
+	leases := Dynamic(c)
+	if len(leases) == 0 {
+		return nil
+	}
+	switch c.Manager {
+	case host.NetworkManager, host.Networkd:
+		return nil
+	}
+	client := leases[0].Client
+	if client == "" {
+		client = "an unknown DHCP client"
+	}
+	return errkind.Invalid("%s's %s is a DHCP lease of %s, whose client rewire cannot move to %s; addr.move(%q, %q, {static = true}) keeps a static copy on purpose", c.Dev, leases[0].CIDR, client, to, c.Dev, to)
+}
+
+// MoveLease starts the DHCP client of c's leases on to (which has the
+// NIC's MAC), with the NIC's client identity, so the server renews the
+// same lease there; the NIC's client was stopped by the claim. It waits
+// (bounded) until to holds the lease from its new client.
+//   - NetworkManager: an in-memory profile for to (`nmcli connection add
+//     type bridge ifname br0 ipv4.method auto bridge.mac-address MAC
+//     ipv4.dhcp-client-id ID bridge.stp no save no` + up) and one making
+//     the NIC its port (NM detaches from a bridge it activates every port
+//     it does not manage), each AddAndActivateConnection2 with
+//     persist=volatile: NM has the NIC back as br0's port only;
+//   - networkd: /run/systemd/network/00-rewire-lease-br0.network, the
+//     NIC's .network matched to br0 with its IAID, and `networkctl reload`.
+func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
+	mac, err := net.ParseMAC(macText)
+	if err != nil {
+		return errkind.Invalid("MAC %q: %v", macText, err)
+	}
+	leases := Dynamic(c)
+	if len(leases) == 0 {
+		return nil
+	}
+	if err := CanMoveLease(c, to); err != nil {
+		return err
+	}
+	l := Lease{Dev: to, From: c.Dev, Manager: c.Manager, Roots: c.Roots}
+	tg := s.Target
+	switch c.Manager {
+	case host.NetworkManager:
+		l.UUID, l.Port = newUUID(), newUUID()
+		settings, err := nmBridgeProfile(c, to, l.UUID, mac)
+		if err != nil {
+			return err
+		}
+		port := nmPortProfile(c.Dev, l.Port, l.UUID)
+		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (NetworkManager: in-memory profiles %s for %s, ipv4.method auto, MAC %s, and %s for its port %s)", c.Dev, to, l.UUID, to, mac, l.Port, c.Dev), l, func() error {
+			return nmActivate(c.Roots, c.Dev, to, settings, port)
+		}); err != nil {
+			return err
+		}
+	case host.Networkd:
+		body, err := networkdBridgeNetwork(c, to)
+		if err != nil {
+			return err
+		}
+		l.Network = filepath.Join(c.Roots.Run, "systemd/network", dropInName(c.Roots, "rewire-lease-"+to))
+		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (systemd-networkd: %s, DHCP as %s had it; networkctl reload)", c.Dev, to, l.Network, c.File), l, func() error {
+			if err := writeFile(l.Network, body); err != nil {
+				return err
+			}
+			return reloadNetworkd(c.Roots)
+		}); err != nil {
+			return err
+		}
+	}
+	if s.DryRun {
+		return nil // a plan lists the change; no client runs to wait for
+	}
+	return waitLease(tg, c.Roots, to, c.Manager, leases)
+}
+
+// waitLease waits (bounded) until to holds each lease from manager.
+func waitLease(tg *target.Target, r host.Roots, to, manager string, leases []host.Address) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		d, err := host.DeviceOf(tg, r, to)
+		missing := ""
+		for _, want := range leases {
+			ok := false
+			for _, a := range d.Addresses {
+				if a.CIDR == want.CIDR && a.Origin == host.OriginDHCP && a.Client == manager {
+					ok = true
+				}
+			}
+			if !ok {
+				missing = want.CIDR
+			}
+		}
+		if err == nil && missing == "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errkind.System("%s: no lease of %s from %s 20 s after its client moved there (%v)", to, missing, manager, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stopLease stops the bridge's client: NetworkManager deletes the
+// in-memory profile (deactivating it); networkd loses the runtime
+// .network on reload.
+func stopLease(tg *target.Target, l Lease) error {
+	switch l.Manager {
+	case host.NetworkManager:
+		conn, err := host.DialBus(l.Roots)
+		if err != nil {
+			return unreachable(host.NetworkManager, l.Dev, err)
+		}
+		defer conn.Close()
+		for _, u := range []string{l.Port, l.UUID} {
+			var prof dbus.ObjectPath
+			if u == "" || host.Call(conn, nmName, setPath, nmName+".Settings.GetConnectionByUuid", []any{&prof}, u) != nil {
+				continue // gone with its deactivation: already stopped
+			}
+			if err := host.Call(conn, nmName, prof, nmName+".Settings.Connection.Delete", nil); err != nil {
+				return fmt.Errorf("NetworkManager: nmcli connection delete %s: %w", u, err)
+			}
+		}
+		return nil
+	case host.Networkd:
+		if err := os.Remove(l.Network); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		return reloadNetworkd(l.Roots)
+	}
+	return nil
+}
+
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

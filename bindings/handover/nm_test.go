@@ -1,0 +1,20 @@
+package handover_test
+
+import (
+	"testing"
+
+	"rewire/bindings/host/managertest"
+)
+
+// startNM starts NetworkManager on a private bus with eth0's DHCP
+// profile "uplink" and points the lab's roots at its bus.
+func startNM(t *testing.T, l *lab) *managertest.NM {
+	t.Helper()
+	nm := managertest.StartNetworkManager(t, l.sb, managertest.NMOptions{
+		Keyfiles: map[string]string{"uplink.nmconnection": managertest.DHCPKeyfile("uplink", "eth0")},
+	})
+	r := l.roots()
+	r.Bus = nm.Bus.Addr
+	l.setRoots(r)
+	return nm
+}
