@@ -82,7 +82,7 @@ fi
 log "building the Debian $suite guest (once; cached in $dir)"
 start=$(date +%s.%N)
 tmp=$(mktemp -d "$cache/.build.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf --one-file-system "$tmp"' EXIT
 root=$tmp/root
 include=$(IFS=,; echo "${packages[*]}")
 
@@ -100,7 +100,14 @@ for p in '/usr/share/doc/*' '/usr/share/man/*' '/usr/share/info/*' '/usr/share/l
 done
 excludes+=('--dpkgopt=path-include=/usr/share/doc/*/copyright')
 
+# A small initrd (the disk and its filesystem only, not MODULES=most): the
+# kernel unpacks it and udev coldplugs it under emulation at every boot.
+# (A customize hook: mmdebstrap mounts /proc, /sys, /dev in the chroot.)
+initrd_hook='echo MODULES=list > "$1/etc/initramfs-tools/conf.d/rewire-test.conf" &&
+	printf "%s\n" virtio_pci virtio_blk ext4 crc32c_generic >> "$1/etc/initramfs-tools/modules" &&
+	chroot "$1" update-initramfs -u -k all >/dev/null 2>&1'
 mmdebstrap --quiet --mode=root --variant=apt --include="$include" "${excludes[@]}" \
+	--customize-hook="$initrd_hook" \
 	"$suite" "$root" "${sources[@]}" >&2
 
 # --- the guest's configuration -------------------------------------------

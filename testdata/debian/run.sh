@@ -58,7 +58,7 @@ timeout --kill-after=10 "$vm_timeout" qemu-system-x86_64 -M q35 -accel tcg -cpu 
 	</dev/null >"$work/qemu.out" 2>&1 &
 qpid=$!
 # The guest's lines as they come (the results file grows until QEMU exits).
-tail -n +1 -s 0.2 -F --pid="$qpid" "$work/results" 2>/dev/null | tr -d '\r' &
+tail -n +1 -s 0.2 -F --pid="$qpid" "$work/results" 2>/dev/null | sed -u 's/\r$//' &
 tpid=$!
 qrc=0
 wait "$qpid" || qrc=$?
