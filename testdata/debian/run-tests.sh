@@ -23,6 +23,7 @@ fi
 t0=$(date +%s.%N)
 stage=$(mktemp -d /var/tmp/rewire-debian-payloads.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
+trap 'exit 143' TERM INT HUP
 (cd "$repo" && go build -o "$stage/rewire" ./cmd/rewire)
 t1=$(date +%s.%N)
 img=$(bash "$here/build.sh")

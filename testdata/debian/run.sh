@@ -55,6 +55,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT HUP # and clean up: QEMU, the namespace, the overlay
 nics=${REWIRE_DEBIAN_NICS:-$(cat "$payload/nics" 2>/dev/null || echo 0)}
 netargs=() inns=()
 if [ "$nics" -gt 0 ]; then
