@@ -37,10 +37,14 @@ log() { echo "debian-vm: $*" >&2; }
 payload=${1:?usage: run.sh PAYLOAD_DIR}
 payload=$(cd "$payload" && pwd)
 [ -x "$payload/run" ] || { log "$payload/run is not an executable"; exit 2; }
-command -v qemu-system-x86_64 >/dev/null || {
+missing=()
+command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+command -v qemu-img >/dev/null || missing+=(qemu-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing ${missing[*]}"
 	apt-get update -qq >/dev/null
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null
-}
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 img=$(bash "$here/build.sh")
 
 work=$(mktemp -d /var/tmp/rewire-debian-run.XXXXXX)
