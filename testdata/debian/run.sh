@@ -22,11 +22,11 @@
 #
 # Prints the guest's lines as they come, then "debian-vm: N passed, M failed";
 # exits non-zero on a failure, a missing result or a timeout
-# (REWIRE_DEBIAN_TIMEOUT seconds, 900 by default), showing the console's tail.
+# (REWIRE_DEBIAN_TIMEOUT seconds, else PAYLOAD_DIR/timeout, else 900), showing the console's tail.
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
-vm_timeout=${REWIRE_DEBIAN_TIMEOUT:-900}
+vm_timeout=${REWIRE_DEBIAN_TIMEOUT:-}
 mem=${REWIRE_DEBIAN_MEM:-1024}
 # qemu64, not max: measured here, the guest reaches its payload ~8 s sooner
 # under TCG (29 s against 37 s) and powers off sooner.
@@ -36,6 +36,8 @@ log() { echo "debian-vm: $*" >&2; }
 
 payload=${1:?usage: run.sh PAYLOAD_DIR}
 payload=$(cd "$payload" && pwd)
+# A payload's own bound (a file `timeout` saying seconds), else 900.
+vm_timeout=${vm_timeout:-$(cat "$payload/timeout" 2>/dev/null || echo 900)}
 [ -x "$payload/run" ] || { log "$payload/run is not an executable"; exit 2; }
 missing=()
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
