@@ -15,8 +15,9 @@ import (
 
 // The guardian's transient-unit path needs systemd as PID 1, which the
 // machine the suite runs on may not have: this runs each payload of
-// testdata/debian (guardian: issue 12, a session scope stopped under a run,
-// a pending run, a REPL, and the setsid guardian dying with it; reboot: a
+// testdata/debian (guardian: issue 12, a session scope -- systemd-run's and
+// a real logind session's -- stopped or killed under a run, a pending run, a
+// REPL, and the setsid guardian dying with it; reboot: a
 // payload across a guest reboot; net: a NIC on a tap in a namespace of its
 // own) in a Debian 12 guest booted with systemd under QEMU
 // (testdata/debian/README.md), one subtest each. They take minutes (the
