@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/rewire
 STATE   ?= /tmp/rewire-demo-state
 
-.PHONY: all deps build test test-go test-kernel demo bench vet clean
+.PHONY: all deps build test test-go test-kernel test-debian demo bench vet clean
 
 all: build
 
@@ -18,8 +18,10 @@ vet:
 	gofmt -l . | (! grep .) && $(GO) vet ./...
 
 # The whole suite: Go tests on this kernel (real namespaces, iptables,
-# dnsmasq, libvirtd), then the bond/VLAN tests in a distro-kernel VM.
-test: build test-go test-kernel
+# dnsmasq, libvirtd, the network managers), then the bond/VLAN tests in a
+# distro-kernel VM, then payloads in a real Debian 12 with systemd as PID 1
+# (the guardian as a transient unit, a real reboot).
+test: build test-go test-kernel test-debian
 
 test-go: build
 	$(GO) vet ./...
@@ -27,6 +29,9 @@ test-go: build
 
 test-kernel: deps
 	@if [ -x testdata/kernel/run.sh ]; then bash testdata/kernel/run.sh; else echo "no kernel VM tests"; fi
+
+test-debian: deps
+	@bash testdata/debian/run-tests.sh
 
 # The main job on the embedded default: a throw-away lab host in namespaces.
 demo: build
