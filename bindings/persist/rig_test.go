@@ -240,3 +240,17 @@ func must(t *testing.T, err error) {
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// migrateAndPersist runs the migration, persists it, and requires the
+// files written: their paths under etc with what was done, in order.
+func (r *rig) migrateAndPersist(t *testing.T, want string) {
+	t.Helper()
+	r.migrate(t)
+	var paths []string
+	for _, w := range r.persist(t) {
+		paths = append(paths, strings.TrimPrefix(w.Path, r.sb.Etc+"/")+" "+w.Action)
+	}
+	if got := strings.Join(paths, ", "); got != want {
+		t.Errorf("written: %s\nwant:    %s", got, want)
+	}
+}
