@@ -317,7 +317,7 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
 // managerProcs are the processes of each flavour, by pid-file name and
 // the command name /proc shows (15 characters at most).
 var managerProcs = map[string][][2]string{
-	ManagerNetworkd: {{"systemd-networkd", "systemd-network"}},
+	ManagerNetworkd: {{"systemd-networkd", "systemd-network"}, {"dbus-daemon", "dbus-daemon"}},
 	ManagerNM:       {{"NetworkManager", "NetworkManager"}, {"dbus-daemon", "dbus-daemon"}},
 	ManagerIfupdown: {},
 }
@@ -333,31 +333,28 @@ func (l *Lab) startManager(f Flavour) error {
 		if _, err := exec.LookPath(networkdBinary); err != nil {
 			return fmt.Errorf("systemd-networkd is not installed (%s)", networkdBinary)
 		}
-		_, err := l.startDaemon("systemd-networkd", networkdBinary)
-		return err
+		// networkd's bus: `networkctl reload` (the hand-over's) needs it.
+		if err := l.startBus(); err != nil {
+			return err
+		}
+		if _, err := l.startDaemon("systemd-networkd", networkdBinary); err != nil {
+			return err
+		}
+		bus := "unix:path=" + l.hostFile("run/dbus/system_bus_socket")
+		if err := waitUntil(10*time.Second, func() bool { return busHasName(bus, "org.freedesktop.network1") }); err != nil {
+			return fmt.Errorf("systemd-networkd is not on the lab's bus: %s", l.logTail("systemd-networkd"))
+		}
+		return nil
 	case ManagerNM:
 		for _, p := range []string{"NetworkManager", "dbus-daemon"} {
 			if _, err := exec.LookPath(p); err != nil {
 				return fmt.Errorf("%s is not installed", p)
 			}
 		}
-		if err := os.WriteFile(l.hostFile("bus.conf"), []byte(busConfig), 0o644); err != nil {
+		if err := l.startBus(); err != nil {
 			return err
 		}
 		sock := l.hostFile("run/dbus/system_bus_socket")
-		os.Remove(sock)
-		if _, err := l.startDaemon("dbus-daemon", "dbus-daemon", "--config-file="+l.hostFile("bus.conf"), "--nofork", "--nopidfile"); err != nil {
-			return err
-		}
-		if err := waitUntil(5*time.Second, func() bool {
-			c, err := net.Dial("unix", sock)
-			if err == nil {
-				c.Close()
-			}
-			return err == nil
-		}); err != nil {
-			return fmt.Errorf("the lab's system bus did not come up: %s", l.logTail("dbus-daemon"))
-		}
 		if _, err := l.startDaemon("NetworkManager", "NetworkManager", "--no-daemon", "--config=/etc/NetworkManager/NetworkManager.conf"); err != nil {
 			return err
 		}
@@ -377,6 +374,30 @@ func (l *Lab) startManager(f Flavour) error {
 			return fmt.Errorf("ifup -a: %v: %s", err, strings.TrimSpace(out))
 		}
 		return nil
+	}
+	return nil
+}
+
+// startBus starts the lab host's system bus (a dbus-daemon of its own in
+// the sandbox: /run/dbus/system_bus_socket there, LAB/host/run/... here)
+// and returns once it accepts connections.
+func (l *Lab) startBus() error {
+	if err := os.WriteFile(l.hostFile("bus.conf"), []byte(busConfig), 0o644); err != nil {
+		return err
+	}
+	sock := l.hostFile("run/dbus/system_bus_socket")
+	os.Remove(sock)
+	if _, err := l.startDaemon("dbus-daemon", "dbus-daemon", "--config-file="+l.hostFile("bus.conf"), "--nofork", "--nopidfile"); err != nil {
+		return err
+	}
+	if err := waitUntil(5*time.Second, func() bool {
+		c, err := net.Dial("unix", sock)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}); err != nil {
+		return fmt.Errorf("the lab's system bus did not come up: %s", l.logTail("dbus-daemon"))
 	}
 	return nil
 }
