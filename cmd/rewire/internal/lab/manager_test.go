@@ -74,6 +74,9 @@ func procName(f Flavour) string {
 	if f.Manager == ManagerNM {
 		return "NetworkManager"
 	}
+	if f.Manager == ManagerIfupdown {
+		return "ifup"
+	}
 	return "systemd-networkd"
 }
 
@@ -142,7 +145,8 @@ func testFlavour(t *testing.T, f Flavour, want string) {
 	l := managedLab(t, f)
 	checkManaged(t, l, f, want)
 	st := l.Status()
-	if st["manager"] != f.Manager || st["manager_pid"].(int) <= 1 {
+	noDaemon := f.Manager == ManagerIfupdown && !f.DHCP // ifup ran and left nothing running
+	if st["manager"] != f.Manager || (st["manager_pid"].(int) <= 1) != noDaemon {
 		t.Fatalf("lab status: manager %v pid %v", st["manager"], st["manager_pid"])
 	}
 	pid := st["manager_pid"].(int)
@@ -161,7 +165,7 @@ func testFlavour(t *testing.T, f Flavour, want string) {
 	}
 	t.Logf("lab reboot took %v", time.Since(start))
 	checkManaged(t, l, f, want)
-	if np := l.Status()["manager_pid"].(int); np == pid || np <= 1 {
+	if np := l.Status()["manager_pid"].(int); !noDaemon && (np == pid || np <= 1) {
 		t.Errorf("the manager was not restarted (pid %d, before %d)", np, pid)
 	}
 	tg = l.Target()
@@ -195,4 +199,12 @@ func TestLabNetworkManagerStatic(t *testing.T) {
 
 func TestLabNetworkManagerDHCP(t *testing.T) {
 	testFlavour(t, Flavour{Manager: ManagerNM, DHCP: true}, host.NetworkManager)
+}
+
+func TestLabIfupdownStatic(t *testing.T) {
+	testFlavour(t, Flavour{Manager: ManagerIfupdown}, host.Ifupdown)
+}
+
+func TestLabIfupdownDHCP(t *testing.T) {
+	testFlavour(t, Flavour{Manager: ManagerIfupdown, DHCP: true}, host.Ifupdown)
 }
