@@ -3,6 +3,9 @@
 // default via 10.0.0.1), namespace rewire-lan is the office LAN (a bridge
 // holding eth0's peer and the gateway 10.0.0.1/24). Nothing of the real
 // host is touched; `lab down` removes every trace, also after a crash.
+// `lab up --manager networkd|networkmanager|ifupdown [--dhcp]` has the
+// real manager of that flavour configure eth0 (manager.go); `lab reboot`
+// puts the lab host through a reboot (reboot.go).
 package lab
 
 import (
