@@ -10,12 +10,14 @@ import (
 )
 
 func init() {
-	register(command{name: "lab", summary: "throw-away lab host in namespaces: lab up | down | status", run: runLab})
+	register(command{name: "lab", summary: "throw-away lab host in namespaces: lab up [--manager M] [--dhcp] | reboot | down | status", run: runLab})
 }
 
 func runLab(args []string) int {
 	fs := flag.NewFlagSet("lab", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print status as JSON")
+	manager := fs.String("manager", lab.ManagerNone, "lab up: who manages the lab host's eth0: none (static, no manager), networkd, networkmanager or ifupdown (the real daemon, inside the lab)")
+	dhcp := fs.Bool("dhcp", false, "lab up: eth0 leases its address (reserved 10.0.0.111, 2m) from the LAN's DHCP server instead of a static profile")
 	pos, err := parseArgs(fs, args, 0)
 	if err != nil {
 		return 2
@@ -28,8 +30,17 @@ func runLab(args []string) int {
 	say := func(s string) { fmt.Fprintln(os.Stderr, s) }
 	switch sub {
 	case "up":
+		l.Flavour = lab.Flavour{Manager: *manager, DHCP: *dhcp}
+		if err := lab.CheckFlavour(l.Flavour); err != nil {
+			return fail("lab up: %v", err)
+		}
 		if err := l.Up(say); err != nil {
 			return fail("lab up: %v", err)
+		}
+		return 0
+	case "reboot":
+		if err := l.Reboot(say); err != nil {
+			return fail("lab reboot: %v", err)
 		}
 		return 0
 	case "down":
@@ -52,5 +63,5 @@ func runLab(args []string) int {
 		}
 		return 0
 	}
-	return fail("lab: unknown subcommand %q (up, down, status)", sub)
+	return fail("lab: unknown subcommand %q (up, reboot, down, status)", sub)
 }

@@ -3,14 +3,19 @@
 // default via 10.0.0.1), namespace rewire-lan is the office LAN (a bridge
 // holding eth0's peer and the gateway 10.0.0.1/24). Nothing of the real
 // host is touched; `lab down` removes every trace, also after a crash.
+// `lab up --manager networkd|networkmanager|ifupdown [--dhcp]` has the
+// real manager of that flavour configure eth0 (manager.go); `lab reboot`
+// puts the lab host through a reboot (reboot.go).
 package lab
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/vishvananda/netlink"
@@ -37,6 +42,9 @@ const (
 type Lab struct {
 	NetnsDir string // where the namespaces are bound (/run/netns)
 	Dir      string // the lab's own state (/run/rewire-lab)
+	// Flavour is what `lab up` gives eth0: its manager and static or
+	// DHCP (zero: none, today's static lab). Up keeps it in LAB/flavour.json.
+	Flavour Flavour
 }
 
 // Default is the lab `rewire lab` manages.
@@ -117,11 +125,32 @@ func (l *Lab) Up(log func(string)) error {
 			return fmt.Errorf("a stale lab namespace: %w", err)
 		}
 	}
+	f := l.flavour()
+	if err := CheckFlavour(f); err != nil {
+		return err
+	}
+	if b, err := json.Marshal(f); err != nil {
+		return err
+	} else if err := os.WriteFile(l.flavourFile(), b, 0o600); err != nil {
+		return err
+	}
 	if err := l.upNamespaces(); err != nil {
 		l.Down(func(string) {})
 		return err
 	}
-	log(fmt.Sprintf("lab host %s: %s %s (%s), default via %s", HostNS, NIC, HostIP, NICMAC, Gateway))
+	if err := l.recordSysctls(); err != nil {
+		l.Down(func(string) {})
+		return err
+	}
+	if f.Manager == ManagerNone {
+		log(fmt.Sprintf("lab host %s: %s %s (%s), default via %s", HostNS, NIC, HostIP, NICMAC, Gateway))
+	} else {
+		how := "static " + HostIP + " via " + Gateway
+		if f.DHCP {
+			how = "DHCP from the LAN (reserved " + strings.TrimSuffix(HostIP, "/24") + ", " + NICLease + " leases)"
+		}
+		log(fmt.Sprintf("lab host %s: %s (%s) managed by %s: %s; files under %s", HostNS, NIC, NICMAC, f.Manager, how, l.hostDir()))
+	}
 	log(fmt.Sprintf("lab LAN %s: bridge %s %s", LANNS, LANBr, LANCIDR))
 	for _, e := range extras {
 		if err := e.Up(l); err != nil {
@@ -178,6 +207,15 @@ func (l *Lab) upNamespaces() error {
 			return err
 		}
 	}
+	if l.flavour().Manager != ManagerNone {
+		return nil // the manager configures eth0, as at boot
+	}
+	return l.staticNIC(hh)
+}
+
+// staticNIC gives eth0 the lab's static address and default route (the
+// `none` lab: at `lab up`, and at `lab reboot` as the host's boot scripts).
+func (l *Lab) staticNIC(hh *netlink.Handle) error {
 	if err := addAddr(hh, NIC, HostIP); err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 // address.
 func init() {
 	RegisterExtra(Extra{Name: "LAN DHCP", Up: upLANDHCP, Down: downLANDHCP, Status: statusLANDHCP})
+	RegisterExtra(Extra{Name: "host manager", Up: upManager, Down: downManager, Status: statusManager})
 	RegisterExtra(Extra{Name: "libvirt", Up: upLibvirt, Down: downLibvirt, Status: statusLibvirt})
 	SetLibvirtURI(func(l *Lab) string { return "qemu+unix:///system?socket=" + l.libvirtSocket() })
 }

@@ -31,6 +31,10 @@ func upLANDHCP(l *Lab) error {
 		"--port=0", // DHCP only: no DNS server
 		"--dhcp-range="+LANDHCPFirst+","+LANDHCPLast+",1h",
 		"--dhcp-option=option:router,"+Gateway,
+		// eth0's own address is reserved for its MAC (a manager flavour
+		// with --dhcp leases it; a bridge taking eth0's MAC keeps it), in
+		// short leases so renewals are seen; no guest is offered it.
+		"--dhcp-host="+NICMAC+","+strings.TrimSuffix(HostIP, "/24")+","+NICLease,
 		"--dhcp-authoritative", "--no-ping",
 		"--user=root", "--group=root")
 	return err

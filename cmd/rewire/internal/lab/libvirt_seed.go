@@ -51,6 +51,7 @@ func (l *Lab) seedLibvirt() error {
 		return fmt.Errorf("network default: %w", err)
 	}
 	defer n.Free()
+	n.SetAutostart(true) // a host's libvirt starts it at boot (lab reboot)
 	if err := n.Create(); err != nil {
 		return fmt.Errorf("start network default: %w", err)
 	}
@@ -59,6 +60,7 @@ func (l *Lab) seedLibvirt() error {
 		if err != nil {
 			return fmt.Errorf("define %s: %w", g.Name, err)
 		}
+		d.SetAutostart(true)
 		err = d.Create()
 		d.Free()
 		if err != nil {
