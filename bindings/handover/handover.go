@@ -105,19 +105,25 @@ func Claim(s *tx.Session, dev string) error {
 	return nil
 }
 
-// Of returns the claim of dev made in s's open transaction, if any.
-func Of(s *tx.Session, dev string) (Claimed, bool) {
-	t := s.Current()
-	if t == nil {
-		return Claimed{}, false
-	}
-	steps := t.Steps()
+// ClaimIn returns the claim of dev among a transaction's steps, if one
+// is there and not undone: who owned dev before rewire took it over,
+// once detection sees only rewire's claim.
+func ClaimIn(steps []*tx.Step, dev string) (Claimed, bool) {
 	for i := len(steps) - 1; i >= 0; i-- {
 		if c, ok := claimKind.Decode(steps[i]); ok && c.Dev == dev && !steps[i].Undone {
 			return c, true
 		}
 	}
 	return Claimed{}, false
+}
+
+// Of returns the claim of dev made in s's open transaction, if any.
+func Of(s *tx.Session, dev string) (Claimed, bool) {
+	t := s.Current()
+	if t == nil {
+		return Claimed{}, false
+	}
+	return ClaimIn(t.Steps(), dev)
 }
 
 // Holder is dev's claim in s's open transaction or, for a device no

@@ -8,6 +8,7 @@ import (
 
 	"rewire/bindings/errkind"
 	"rewire/bindings/files"
+	"rewire/bindings/handover"
 	"rewire/bindings/host"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
@@ -186,6 +187,11 @@ func collect(tg, ask *target.Target, roots host.Roots, names []string, sts []*tx
 		}
 		if err != nil {
 			return nil, nil, err
+		}
+		if c, ok := handover.ClaimIn(sts, n); ok && c.Manager != "" {
+			// Detection sees rewire's own hand-over now; the manager it
+			// took the device from keeps its configuration.
+			hd.Manager, hd.File, hd.UUID, hd.Profile = c.Manager, c.File, c.UUID, c.Profile
 		}
 		hds[n] = hd
 		live := hd // the addresses and their origins: the session's target's

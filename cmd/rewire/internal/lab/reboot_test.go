@@ -66,9 +66,6 @@ func rebootPersisted(t *testing.T, withHandover bool) {
 		return err
 	}})
 	t.Logf("nat-to-bridge.lua output:\n%s", out.String())
-	if res.Err != nil && withHandover && strings.Contains(res.Err.Error(), "eth0: no network manager owns it") {
-		t.Skipf("known defect (bindings/persist after bindings/handover): %v", res.Err)
-	}
 	if res.Err != nil {
 		t.Fatalf("rewire run --lab --persist nat-to-bridge.lua: %v", res.Err)
 	}
