@@ -208,3 +208,37 @@ func TestRestoreRefusesOtherChains(t *testing.T) {
 		t.Errorf("rules applied:\n%s", got)
 	}
 }
+
+// Under a plan (file changes listed, not made) the NAT files, the unit
+// and its link are listed as steps and nothing is written.
+func TestPersistNATListedByAPlan(t *testing.T) {
+	tg := nstest.New(t)
+	st, err := tx.OpenStore(filepath.Join(t.TempDir(), "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &tx.Session{Store: st, Target: tg, Script: "persist-plan-test",
+		Simulate: func(c tx.Change) bool { return strings.HasPrefix(c.Kind, "files.") }}
+	t.Cleanup(func() { s.Rollback() })
+	sh(t, tg, "ip", "link", "add", "eth0", "type", "bridge")
+	if _, err := nat.Masquerade(s, "192.168.100.1/24", "eth0", "net"); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	roots := host.Roots{Etc: filepath.Join(root, "etc"), Run: filepath.Join(root, "run"), Var: filepath.Join(root, "var/lib")}
+	if _, err := persist.Save(s, persist.Options{Roots: &roots}); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, st := range s.Current().Steps() {
+		if st.Simulated {
+			kinds[st.Kind]++
+		}
+	}
+	if kinds["files.write"] != 2 || kinds["files.symlink"] != 1 {
+		t.Errorf("listed steps: %v, want 2 files.write (nat.rules, the unit) and 1 files.symlink", kinds)
+	}
+	if left := tree(t, root); len(left) != 0 {
+		t.Errorf("a plan wrote %v", left)
+	}
+}
