@@ -46,20 +46,19 @@ import (
 // rewire's chains in it makes the restore a no-op, not a duplicate).
 
 const (
-	natFile4     = "rewire/nat.rules"
-	natFile6     = "rewire/nat6.rules"
-	unitDir      = "systemd/system"
-	wantsDir     = "systemd/system/multi-user.target.wants"
-	restoreUnit  = "rewire-restore.service"
-	dnsmasqUnit  = "rewire-dnsmasq@.service"
-	dnsmasqDir   = "rewire/dnsmasq"
-	FlavourNAT   = "nat"
-	FlavourUnit  = "systemd"
-	FlavourDHCP  = "dnsmasq"
-	FlavourVirt  = "libvirt"
-	dnsmasqPath  = "/usr/sbin/dnsmasq"
-	natHeader    = "# Written by rewire (persist): rewire's NAT chains (REWIRE-*), their jumps and rules,\n# put back at boot by `rewire restore` (rewire-restore.service) with iptables-restore --noflush.\n"
-	restoreNotes = "# rewire-restore.service puts back rewire's NAT chains (REWIRE-*) at boot\n"
+	natFile4    = "rewire/nat.rules"
+	natFile6    = "rewire/nat6.rules"
+	unitDir     = "systemd/system"
+	wantsDir    = "systemd/system/multi-user.target.wants"
+	restoreUnit = "rewire-restore.service"
+	dnsmasqUnit = "rewire-dnsmasq@.service"
+	dnsmasqDir  = "rewire/dnsmasq"
+	FlavourNAT  = "nat"
+	FlavourUnit = "systemd"
+	FlavourDHCP = "dnsmasq"
+	FlavourVirt = "libvirt"
+	dnsmasqPath = "/usr/sbin/dnsmasq"
+	natHeader   = "# Written by rewire (persist): rewire's NAT chains (REWIRE-*), their jumps and rules,\n# put back at boot by `rewire restore` (rewire-restore.service) with iptables-restore --noflush.\n"
 )
 
 // RestoreBinary is where rewire-restore.service runs rewire from.
