@@ -71,38 +71,54 @@ func (o *Options) Validate() error {
 // args is dnsmasq's command line for one bridge: no config file, DHCP on
 // the bridge alone, its files under the instance directory.
 func (o *Options) args(bridge string, in instance) []string {
+	args := []string{"--conf-file=/dev/null"}
+	for _, l := range o.lines(bridge, fileSet{Pid: in.pidFile(), Lease: in.leaseFile(), Hosts: in.hostsFile(), Log: in.logFile()}) {
+		args = append(args, "--"+l)
+	}
+	return args
+}
+
+// fileSet is where one dnsmasq keeps its files; Log "" is syslog.
+type fileSet struct{ Pid, Lease, Hosts, Log string }
+
+// lines are dnsmasq's options for one bridge, as a config file spells
+// them (the command line puts -- before each).
+func (o *Options) lines(bridge string, fs fileSet) []string {
 	rng := o.Range[0] + "," + o.Range[1]
 	if o.LeaseTime != "" {
 		rng += "," + o.LeaseTime
 	}
-	args := []string{
-		"--conf-file=/dev/null",
-		"--pid-file=" + in.pidFile(),
-		"--dhcp-leasefile=" + in.leaseFile(),
-		"--dhcp-hostsfile=" + in.hostsFile(),
-		"--log-facility=" + in.logFile(),
-		"--bind-interfaces",
-		"--interface=" + bridge,
-		"--except-interface=lo",
-		"--dhcp-range=" + rng,
-		"--dhcp-authoritative",
-		"--dhcp-no-override",
-		"--no-ping", // dnsmasq otherwise waits 3 s probing each offered address
-		"--no-resolv",
-		"--no-hosts",
-		"--user=root", // the files live in rewire's root-only state directory
-		"--group=root",
+	out := []string{
+		"pid-file=" + fs.Pid,
+		"dhcp-leasefile=" + fs.Lease,
+		"dhcp-hostsfile=" + fs.Hosts,
 	}
+	if fs.Log != "" {
+		out = append(out, "log-facility="+fs.Log)
+	}
+	out = append(out,
+		"bind-interfaces",
+		"interface="+bridge,
+		"except-interface=lo",
+		"dhcp-range="+rng,
+		"dhcp-authoritative",
+		"dhcp-no-override",
+		"no-ping", // dnsmasq otherwise waits 3 s probing each offered address
+		"no-resolv",
+		"no-hosts",
+		"user=root", // the files live in rewire's root-only state directory
+		"group=root",
+	)
 	if !o.DNSServer {
-		args = append(args, "--port=0")
+		out = append(out, "port=0")
 	}
 	if o.Router != "" {
-		args = append(args, "--dhcp-option=3,"+o.Router)
+		out = append(out, "dhcp-option=3,"+o.Router)
 	}
 	if len(o.DNS) > 0 {
-		args = append(args, "--dhcp-option=6,"+strings.Join(o.DNS, ","))
+		out = append(out, "dhcp-option=6,"+strings.Join(o.DNS, ","))
 	}
-	return args
+	return out
 }
 
 // served is the journal's record of a started dnsmasq.

@@ -4,7 +4,12 @@
 // manager that owns each device, so the next boot brings the host back the
 // same: NetworkManager keyfiles (1.42's keys), systemd-networkd .netdev and
 // .network units, netplan YAML, ifupdown stanzas or network-scripts ifcfg
-// files, and /etc/sysctl.d/90-rewire.conf.
+// files, and /etc/sysctl.d/90-rewire.conf. What the managers do not
+// keep is kept by rewire (boot.go): its NAT chains in
+// /etc/rewire/nat.rules and nat6.rules, restored by `rewire restore`
+// from rewire-restore.service; each dnsmasq it serves as
+// rewire-dnsmasq@BRIDGE.service with /etc/rewire/dnsmasq/BRIDGE.conf;
+// libvirt networks it defined, marked autostart.
 //
 // Every file goes through bindings/files (journaled, rolled back byte for
 // byte, listed by a plan). The old profile of a NIC that became a port is

@@ -25,7 +25,7 @@ func Module(s *tx.Session) engine.Module { return ModuleAt(s, nil) }
 func ModuleAt(s *tx.Session, roots *host.Roots) engine.Module {
 	return engine.Module{
 		Name: "persist",
-		Doc:  "Survive a reboot: write what the transaction made live in the configuration of the manager that owns each device (NetworkManager keyfiles, systemd-networkd units, netplan YAML, ifupdown stanzas, ifcfg), and its sysctls in sysctl.d.",
+		Doc:  "Survive a reboot: write what the transaction made live in the configuration of the manager that owns each device (NetworkManager keyfiles, systemd-networkd units, netplan YAML, ifupdown stanzas, ifcfg), its sysctls in sysctl.d, rewire's NAT chains (restored at boot by `rewire restore`), the dnsmasq it serves (a unit per bridge), and autostart for the libvirt networks it defined.",
 		Funcs: []engine.Func{
 			{Name: "save", Needs: engine.CapFiles,
 				Params: []engine.Param{{Name: "opts", Type: "table", Optional: true,
@@ -34,6 +34,8 @@ func ModuleAt(s *tx.Session, roots *host.Roots) engine.Module {
 					engine.Key("action", "string"), engine.Opt("content", "string"))},
 				Doc: "Persists every device the transaction touched (or `devices`), with its masters, ports and VLAN parents — bridges, bonds, VLANs, addresses (DHCP where the address is a lease), routes, MTU, MAC — in its manager's format, " +
 					"the NIC that became a port edited as an admin would (no addresses, names its master); and the sysctls the transaction set in sysctl.d/90-rewire.conf. " +
+					"When the transaction changed NAT rules: rewire's REWIRE-* chains in rewire/nat.rules and nat6.rules, with rewire-restore.service (enabled) to put them back at boot; " +
+					"for each dnsmasq it serves: rewire/dnsmasq/BRIDGE.conf and .hosts with rewire-dnsmasq@BRIDGE.service enabled; a libvirt network it defined or started is marked autostart unless the recipe set autostart itself. " +
 					"Every file is validated (nmcli --offline, netplan generate, ifup --no-act) before the first is written, each write undone on rollback; NetworkManager reloads its profiles. " +
 					"A device whose manager cannot be told, or a file a validator rejects, writes nothing. dry_run renders and validates only and returns the contents.",
 				Fn: func(L *lua.LState) int {

@@ -15,6 +15,9 @@ type File struct {
 	Mode    uint32 `json:"mode"`
 	Device  string `json:"device,omitempty"` // "" for a file of no one device (sysctls)
 	Flavour string `json:"flavour"`
+	// Link makes the file a symlink to Link (a unit's enable link), not
+	// one with Content.
+	Link string `json:"link,omitempty"`
 }
 
 // world is what a renderer sees: where etc is, every device persisted
@@ -22,6 +25,7 @@ type File struct {
 type world struct {
 	Etc  string
 	Run  string // /run, where NetworkManager's and networkd's runtime profiles are
+	Var  string // /var/lib
 	All  map[string]*Owned
 	Read func(path string) (string, bool) // a file under the roots; false: none
 }

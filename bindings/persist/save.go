@@ -62,7 +62,7 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &world{Etc: roots.Etc, Run: roots.Run, All: all, Read: readFile}
+	w := &world{Etc: roots.Etc, Run: roots.Run, Var: roots.Var, All: all, Read: readFile}
 	out, err := render(w)
 	if err != nil {
 		return nil, errkind.Invalid("%w", err)
@@ -70,6 +70,11 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 	if f, ok := renderSysctl(w, sysctls(sts)); ok {
 		out = append(out, f)
 	}
+	boot, err := bootFiles(s.Target, w, sts)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, boot...)
 	if err := validate(s.Target, roots.Etc, out); err != nil {
 		return nil, err
 	}
@@ -77,7 +82,17 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 	var todo []File
 	for _, f := range out {
 		wr := Written{Path: f.Path, Device: f.Device, Flavour: f.Flavour, Action: "create"}
-		if st, err := files.Capture(f.Path); err == nil && st.Exists {
+		if f.Link != "" {
+			cur, err := files.Readlink(f.Path)
+			if err != nil {
+				return nil, err
+			}
+			if cur == f.Link {
+				wr.Action = "unchanged"
+			} else if cur != "" {
+				wr.Action = "write"
+			}
+		} else if st, err := files.Capture(f.Path); err == nil && st.Exists {
 			wr.Action = "write"
 			if bytes.Equal(st.Content, []byte(f.Content)) && st.Mode == f.Mode {
 				wr.Action = "unchanged"
@@ -85,10 +100,18 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 		}
 		if o.DryRun {
 			wr.Content = f.Content
+			if f.Link != "" {
+				wr.Content = "-> " + f.Link
+			}
 		} else if wr.Action != "unchanged" {
 			todo = append(todo, f)
 		}
 		res = append(res, wr)
+	}
+	nets, err := saveAutostart(s, autostarts(sts), o.DryRun)
+	res = append(res, nets...)
+	if err != nil {
+		return res, err
 	}
 	if o.DryRun || len(todo) == 0 {
 		return res, nil
@@ -102,6 +125,12 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 		}
 	}
 	for _, f := range todo {
+		if f.Link != "" {
+			if err := files.Symlink(s, f.Path, f.Link); err != nil {
+				return nil, fmt.Errorf("link %s: %w", f.Path, err)
+			}
+			continue
+		}
 		if err := files.Write(s, f.Path, []byte(f.Content), f.Mode); err != nil {
 			return nil, fmt.Errorf("write %s: %w", f.Path, err)
 		}

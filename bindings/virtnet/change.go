@@ -257,3 +257,17 @@ func Started(st *tx.Step) (name string, wasActive, ok bool) {
 	u, ok := activeKind.Decode(st)
 	return u.Name, u.Active, ok
 }
+
+// Defined reads a step that defined, redefined or undefined a network:
+// its name. ok is false for any other step.
+func Defined(st *tx.Step) (name string, ok bool) {
+	u, ok := defineKind.Decode(st)
+	return u.Name, ok
+}
+
+// AutostartSet reads a step that set a network's autostart flag: its
+// name. ok is false for any other step.
+func AutostartSet(st *tx.Step) (name string, ok bool) {
+	u, ok := autostartKind.Decode(st)
+	return u.Name, ok
+}
