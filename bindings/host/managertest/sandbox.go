@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"rewire/bindings/host/sandbox"
 	"rewire/bindings/target"
 )
 
@@ -103,25 +104,7 @@ func (sb *Sandbox) WriteFile(rel, content string, mode os.FileMode) string {
 // network namespace, binds the sandbox over the managers' paths, mounts a
 // fresh read-only sysfs (this namespace's devices, and no udev to wait
 // for), names the UTS namespace and execs argv.
-const prelude = `set -e
-hostns=$1 D=$2; shift 2
-if [ "$(readlink /proc/self/ns/net)" = "$hostns" ]; then
-  echo "managertest: refusing to run $1 in the machine's own network namespace ($hostns)" >&2; exit 97
-fi
-mount --bind "$D/run" /run
-for d in NetworkManager systemd/network network/interfaces.d netplan; do
-  [ -d "/etc/$d" ] && mount --bind "$D/etc/$d" "/etc/$d"
-done
-[ -f /etc/network/interfaces ] && mount --bind "$D/etc/network/interfaces" /etc/network/interfaces
-for d in NetworkManager dhcp; do
-  [ -d "/var/lib/$d" ] && mount --bind "$D/var/lib/$d" "/var/lib/$d"
-done
-mount --bind "$D/etc/resolv.conf" /etc/resolv.conf
-mount --bind "$D/empty" /usr/lib/systemd/network
-mount -t sysfs -o ro sysfs /sys
-hostname rewire-managertest
-exec "$@"
-`
+var prelude = sandbox.Prelude("managertest", "rewire-managertest")
 
 // Command is argv run inside the sandbox: the test's network namespace
 // (once started with Start or Exec), a private mount and UTS namespace.

@@ -16,6 +16,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"rewire/bindings/host"
+	"rewire/bindings/host/sandbox"
 )
 
 // The lab host's network manager (`lab up --manager`): the real daemon of
@@ -101,26 +102,7 @@ func (l *Lab) flavour() Flavour {
 // network namespace (and PID 1's), binds DIR over the managers' paths,
 // mounts a fresh read-only sysfs (this namespace's devices, no udev to
 // wait for), names the UTS namespace and execs argv.
-const prelude = `set -e
-machinens=$1 D=$2; shift 2
-self=$(readlink /proc/self/ns/net)
-if [ -z "$self" ] || [ "$self" = "$machinens" ] || [ "$self" = "$(readlink /proc/1/ns/net)" ]; then
-  echo "rewire lab: refusing to run $1 in the machine's own network namespace" >&2; exit 97
-fi
-mount --bind "$D/run" /run
-for d in NetworkManager systemd/network network/interfaces.d netplan; do
-  [ -d "/etc/$d" ] && mount --bind "$D/etc/$d" "/etc/$d"
-done
-[ -f /etc/network/interfaces ] && mount --bind "$D/etc/network/interfaces" /etc/network/interfaces
-for d in NetworkManager dhcp; do
-  [ -d "/var/lib/$d" ] && mount --bind "$D/var/lib/$d" "/var/lib/$d"
-done
-mount --bind "$D/etc/resolv.conf" /etc/resolv.conf
-mount --bind "$D/empty" /usr/lib/systemd/network
-mount -t sysfs -o ro sysfs /sys
-hostname rewire-lab
-exec "$@"
-`
+var prelude = sandbox.Prelude("rewire lab", "rewire-lab")
 
 // layoutHost makes LAB/host's directories (those a boot finds: /run is
 // made afresh by reboot).
