@@ -33,6 +33,9 @@ func tagFor(s *tx.Session, tag string) (string, error) {
 // iptables-restore --noflush batch, undone by another. It returns the
 // ruleset it read before the change, for the caller's warnings.
 func addRules(s *tx.Session, f Family, desc string, rules []Rule) (int, *ruleset, error) {
+	if err := s.Flush(); err != nil { // queued forwards go in first, so rs has them
+		return 0, nil, err
+	}
 	rs, gen, reusable, err := loadForChange(s.Target, f)
 	if err != nil {
 		return 0, nil, err

@@ -32,8 +32,9 @@ func Module(s *tx.Session) engine.Module {
 		return 1
 	}
 	return engine.Module{
-		Name: "nat",
-		Doc:  "NAT and forwarding rules for VM networks (iptables), in rewire's own chains, one iptables-restore batch per change.",
+		Barrier: s.Flush,
+		Name:    "nat",
+		Doc:     "NAT and forwarding rules for VM networks (iptables), in rewire's own chains, one iptables-restore batch per change.",
 		Funcs: []engine.Func{
 			{Name: "masquerade", Params: []engine.Param{subnetParam, engine.Options(engine.Opt("out", "string"), tagField)}, Returns: []engine.Result{{Type: "string", Name: "tag"}},
 				Doc: "MASQUERADE traffic leaving SUBNET (iptables -t nat -A POSTROUTING -s SUBNET ! -d SUBNET -j MASQUERADE), as libvirt does for a NAT network.",
@@ -68,7 +69,8 @@ func Module(s *tx.Session) engine.Module {
 			{Name: "forward_port", Aliases: []string{"port_forward"}, Params: []engine.Param{{Name: "forward", Type: "table|table[]", Doc: "proto: tcp (default) or udp; port: a port or \"lo-hi\"; to: \"addr[:port]\"",
 				Fields: []engine.Field{engine.Opt("proto", "string"), engine.Key("port", "integer|string"), engine.Key("to", "string"), engine.Opt("in", "string"), tagField}}},
 				Returns: []engine.Result{{Type: "string|string[]", Name: "tag"}},
-				Doc:     "DNAT a host port to a guest (iptables -t nat -A PREROUTING -p tcp --dport PORT -j DNAT --to-destination TO) and accept the forwarded connection. A list of forwards goes in as one iptables-restore batch (one change), and returns their tags.",
+				Defers:  true,
+				Doc:     "DNAT a host port to a guest (iptables -t nat -A PREROUTING -p tcp --dport PORT -j DNAT --to-destination TO) and accept the forwarded connection. A list of forwards goes in as one iptables-restore batch (one change), and returns their tags. Consecutive calls also go in as one change, before the script's next call of anything else (or the end of the chunk): nothing can see a rule missing.",
 				Fn: func(L *lua.LState) int {
 					list := L.CheckTable(1)
 					if _, ok := list.RawGetInt(1).(*lua.LTable); ok { // a list of forwards
@@ -98,7 +100,7 @@ func Module(s *tx.Session) engine.Module {
 					if err != nil {
 						return engine.Raise(L, "nat.forward_port", pf.To, engine.Invalid("%v", err))
 					}
-					res, err := AddPortForward(s, pf)
+					res, err := QueuePortForward(s, pf)
 					if err != nil {
 						return engine.Raise(L, "nat.forward_port", pf.Port+" "+pf.To, err)
 					}

@@ -94,6 +94,9 @@ func (s *Session) Commit() (string, error) {
 		return "", nil
 	}
 	t := s.cur
+	if err := t.flushAll(); err != nil {
+		return t.ID, err // still current: the caller rolls it back
+	}
 	s.cur = nil
 	if t.DryRun {
 		s.plan = append(s.plan, t.steps...)

@@ -49,6 +49,9 @@ type Tx struct {
 	steps  []*Step
 	closed bool
 
+	pending  []deferred // put-off changes (deferred.go)
+	flushErr error      // a put-off change that failed at a savepoint
+
 	guardian Guardian // armed for this transaction, nil if none
 
 	// OnApply is told of each change once it is applied (or planned).
@@ -117,6 +120,9 @@ func (t *Tx) Apply(c Change) error {
 	if t.closed {
 		return ErrClosed
 	}
+	if err := t.Flush(); err != nil { // what was put off comes first
+		return err
+	}
 	if _, ok := lookupKind(c.Kind); !ok && !t.DryRun {
 		return fmt.Errorf("tx: unregistered change kind %q", c.Kind)
 	}
@@ -173,7 +179,12 @@ func (t *Tx) Live() int {
 }
 
 // Savepoint marks the current point; RollbackTo returns to it.
+// Put-off work runs first (its error is returned by the next change or
+// the commit: a savepoint has no error to return).
 func (t *Tx) Savepoint(name string) int {
+	if err := t.Flush(); err != nil {
+		t.flushErr = errors.Join(t.flushErr, err)
+	}
 	if !t.DryRun && t.j != nil {
 		t.j.append(Record{T: "savepoint", Name: name, Seq: len(t.steps)})
 	}
@@ -182,6 +193,7 @@ func (t *Tx) Savepoint(name string) int {
 
 // RollbackTo undoes, newest first, every change made after savepoint sp.
 func (t *Tx) RollbackTo(sp int) *Report {
+	t.discard() // put off after sp (a savepoint flushes): it never ran
 	rep := &Report{}
 	for i := len(t.steps) - 1; i >= sp && i >= 0; i-- {
 		if st := t.steps[i]; !st.Undone {
@@ -210,12 +222,18 @@ func (t *Tx) Commit() error {
 	if t.closed {
 		return ErrClosed
 	}
+	if err := t.flushAll(); err != nil {
+		return err // still open: the caller rolls back
+	}
 	return t.finish(StateCommitted)
 }
 
 // MarkPending records that the transaction is applied and waits for a
 // confirmation until deadline; it stays open (and locked).
 func (t *Tx) MarkPending(deadline time.Time) error {
+	if err := t.Flush(); err != nil {
+		return err
+	}
 	if t.DryRun || t.j == nil {
 		return nil
 	}
@@ -274,6 +292,9 @@ func (t *Tx) Store() *Store { return t.store }
 // a confirmation until deadline (a REPL statement); the transaction stays
 // open and its guardian holds the deadline should this process go.
 func (t *Tx) MarkStatementPending(from int, deadline time.Time) error {
+	if err := t.Flush(); err != nil {
+		return err
+	}
 	if t.DryRun || t.j == nil {
 		return nil
 	}

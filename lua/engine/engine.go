@@ -30,6 +30,8 @@ type Engine struct {
 	limits  Limits // what the user allows (--memory, --timeout)
 	running Limits // what bounds the running code: limits, narrowed by its header
 	scope   *scope // the limited run in progress, if any
+
+	barriers []func() error // the modules' Barrier functions
 }
 
 // New makes an engine with the given modules opened as globals.
@@ -57,6 +59,9 @@ func (e *Engine) Register(m Module) {
 	e.modules = append(e.modules, m)
 	mp := &e.modules[len(e.modules)-1]
 	e.byName[m.Name] = mp
+	if m.Barrier != nil {
+		e.barriers = append(e.barriers, m.Barrier)
+	}
 	tbl := mp.open(e.L, e.gate)
 	e.loaded().RawSetString(m.Name, tbl)
 	e.L.SetGlobal(m.Name, tbl)
@@ -108,8 +113,24 @@ func (e *Engine) Call(ctx context.Context, fn *lua.LFunction, args ...lua.LValue
 		for _, a := range args {
 			e.L.Push(a)
 		}
-		return FromLua(ctx, e.L.PCall(len(args), lua.MultRet, nil))
+		if err := FromLua(ctx, e.L.PCall(len(args), lua.MultRet, nil)); err != nil {
+			return err
+		}
+		if err := e.barrier(); err != nil { // nothing put off outlives the chunk
+			return &Error{Kind: KindOf(err), Message: err.Error()}
+		}
+		return nil
 	})
+}
+
+// barrier runs every module's Barrier; the first error is returned.
+func (e *Engine) barrier() error {
+	for _, b := range e.barriers {
+		if err := b(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetArgs sets the global `arg` table as lua does: arg[0] the script (or

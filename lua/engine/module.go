@@ -20,6 +20,10 @@ type Func struct {
 	// documented as "alias of" this one. Only names that broke the verb
 	// rule (verbs.go) are aliases.
 	Aliases []string
+	// Defers marks a function whose change its module may put off (a
+	// loop of calls becomes one change): calling it runs no module's
+	// Barrier, while every other function does, first.
+	Defers bool
 }
 
 // Type is a userdata type a module hands out (e.g. a domain object),
@@ -41,6 +45,11 @@ type Module struct {
 	Types []Type
 	// Globals are functions set directly as globals (e.g. `check`).
 	Globals []Func
+	// Barrier, when set, runs what the module put off (see Func.Defers):
+	// before any call of a function that does not defer, and at the end
+	// of every chunk the engine runs, so no later step, read or check
+	// can tell that it was put off.
+	Barrier func() error
 }
 
 // open builds the module's table and metatables; gate wraps each

@@ -150,10 +150,26 @@ func describe(c Caps) string {
 	return strings.Join(parts, "; ")
 }
 
-// gate wraps a function that needs a capability: called without it, it
-// raises a "denied" error naming the capability and how to get it. The
-// check is made at each call, against the running script's capabilities.
+// gate wraps a module's function: first, unless it defers, it runs the
+// modules' barriers (what a module put off happens before this call can
+// see the host); then, for a function that needs a capability, called
+// without it, it raises a "denied" error naming the capability and how
+// to get it, checked at each call against the running script's
+// capabilities.
 func (e *Engine) gate(op string, f Func) lua.LGFunction {
+	fn := f.Fn
+	if !f.Defers {
+		inner := fn
+		fn = func(L *lua.LState) int {
+			if len(e.barriers) > 0 {
+				if err := e.barrier(); err != nil {
+					return Raise(L, op, "", err)
+				}
+			}
+			return inner(L)
+		}
+	}
+	f.Fn = fn
 	if f.Needs == "" {
 		return f.Fn
 	}
