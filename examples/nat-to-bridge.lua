@@ -15,17 +15,19 @@ bridge.add_port(br, nic)
 addr.move(nic, br, { mac = true })          -- addresses, routes and MAC
 
 -- Re-point every guest NIC on the NAT network to the bridge, live and
--- persistent, keeping MAC, model and PCI address.
+-- persistent, keeping MAC, model and PCI address: one list, so guests
+-- are changed side by side (each NIC still its own journaled change).
 local moved = {}
 if domain then
   for _, dom in ipairs(domain.list()) do
     for _, n in ipairs(dom:interfaces()) do
       if n.type == "network" and n.source == network then
-        dom:set_interface(n.mac, { type = "bridge", source = br }, { live = dom.state == "running", config = true })
-        moved[#moved + 1] = { dom = dom.name, mac = n.mac }
+        moved[#moved + 1] = { domain = dom.name, nic = n.mac, source = { type = "bridge", source = br },
+                              live = dom.state == "running", config = true }
       end
     end
   end
+  domain.set_interfaces(moved)
 end
 
 check("gateway " .. gw.gateway .. " answers", function()
@@ -34,11 +36,11 @@ end)
 
 check("every moved guest NIC is a port of " .. br, function()
   for _, m in ipairs(moved) do
-    local d = domain.get(m.dom)
+    local d = domain.get(m.domain)
     if d:state() == "running" then
       for _, n in ipairs(d:interfaces()) do
-        if n.mac == m.mac and (n.source ~= br or link.get(n.dev).master ~= br) then
-          error(m.dom .. " NIC " .. m.mac .. " is not in " .. br)
+        if n.mac == m.nic and (n.source ~= br or link.get(n.dev).master ~= br) then
+          error(m.domain .. " NIC " .. m.nic .. " is not in " .. br)
         end
       end
     end

@@ -79,6 +79,23 @@ func Module(s *tx.Session) engine.Module {
 					L.Push(newObject(L, name))
 					return 1
 				}},
+			{Name: "set_interfaces", Params: []engine.Param{{Name: "changes", Type: "table[]", Doc: "each {domain=, nic=MAC or {alias=}/{pci=}, source={type=, source=, model=}, live=, config=}"}},
+				Doc: "dom:set_interface for many NICs at once, several guests side by side (libvirt runs jobs on different guests in parallel), one guest's NICs in order; each change journaled before it is made, as one set_interface. Every change is checked first: a bad one is named by its position and nothing changes.",
+				Fn: func(L *lua.LState) int {
+					list := L.CheckTable(1)
+					var changes []NICChange
+					for i := 1; i <= list.Len(); i++ {
+						c, err := nicChangeAt(L, list.RawGetInt(i))
+						if err != nil {
+							return engine.Raise(L, "domain.set_interfaces", fmt.Sprintf("#%d", i), err)
+						}
+						changes = append(changes, c)
+					}
+					if err := SetNICs(s, changes); err != nil {
+						return engine.Raise(L, "domain.set_interfaces", fmt.Sprintf("%d NICs", len(changes)), err)
+					}
+					return 0
+				}},
 			{Name: "undefine", Params: nameParam, Doc: "`virsh undefine`: removes the definition (a running guest keeps running).",
 				Fn: byName("domain.undefine", func(n string) error { return Undefine(s, n) })},
 			{Name: "start", Params: nameParam, Doc: "`virsh start`; rollback destroys it again.",
@@ -318,4 +335,34 @@ func scopeAt(L *lua.LState, n int) (Scope, error) {
 		return sc, engine.Invalid("%v", err)
 	}
 	return sc, nil
+}
+
+// nicChangeAt reads one entry of domain.set_interfaces.
+func nicChangeAt(L *lua.LState, v lua.LValue) (NICChange, error) {
+	if _, ok := v.(*lua.LTable); !ok {
+		return NICChange{}, engine.Invalid("want {domain=, nic=, source=}, got %s", v.Type())
+	}
+	L.Push(v)
+	defer L.Pop(1)
+	o := conv.OptsAt(L, L.GetTop())
+	c := NICChange{Domain: o.String("domain", ""), Scope: Scope{Live: o.Bool("live", false), Config: o.Bool("config", false)}}
+	nic, src := o.Has("nic"), o.Has("source")
+	if err := o.Err(); err != nil {
+		return c, engine.Invalid("%v", err)
+	}
+	if c.Domain == "" || !nic || !src {
+		return c, engine.Invalid("want {domain=, nic=, source=}")
+	}
+	t := v.(*lua.LTable)
+	L.Push(t.RawGetString("nic"))
+	ref, err := refAt(L, L.GetTop())
+	L.Pop(1)
+	if err != nil {
+		return c, err
+	}
+	L.Push(t.RawGetString("source"))
+	c.Source, err = sourceAt(L, L.GetTop(), false)
+	L.Pop(1)
+	c.NIC = ref
+	return c, err
 }

@@ -12,7 +12,8 @@ import (
 	"rewire/lua/engine"
 )
 
-var nicKind = tx.NewKind("domain.nic", restoreNIC, tx.KindOptions[nicUndo]{Drift: driftNIC, OutlivesBoot: true, Diff: nicDiff})
+var nicKind = tx.NewKind("domain.nic", restoreNIC, tx.KindOptions[nicUndo]{Drift: driftNIC, OutlivesBoot: true, Diff: nicDiff,
+	Group: func(u nicUndo) string { return u.Domain }}) // one guest's NICs in order, guests side by side
 
 // Scope says where a NIC change applies: the running guest (live), its
 // persistent definition (config), or both — virsh's --live / --config.

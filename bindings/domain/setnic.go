@@ -25,25 +25,43 @@ func SetInterface(s *tx.Session, name, mac string, src Source, sc Scope) error {
 // is undone. Rollback restores the old live device and the exact old
 // persistent XML.
 func SetNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) error {
-	ref, err := ref.normalize()
+	ref, sc, err := checkNIC(s, name, ref, src, sc)
 	if err != nil {
 		return err
 	}
-	if err := src.Validate(); err != nil {
-		return err
+	return setNIC(s, name, ref, src, sc)
+}
+
+// checkNIC is SetNIC's check of its input: the NIC named, the source
+// valid and there, the scope resolved against the guest's state.
+func checkNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) (NICRef, Scope, error) {
+	ref, err := ref.normalize()
+	if err != nil {
+		return ref, sc, err
 	}
+	if err := src.Validate(); err != nil {
+		return ref, sc, err
+	}
+	d, err := Lookup(s.Target, name)
+	if err != nil {
+		return ref, sc, err
+	}
+	defer d.Free()
+	if sc, err = sc.resolve(name, statusOf(d)); err != nil {
+		return ref, sc, err
+	}
+	return ref, sc, checkSource(s, src, sc)
+}
+
+// setNIC is SetNIC after checkNIC: it talks to libvirt only, so guests
+// can be changed side by side (SetNICs).
+func setNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) error {
 	d, err := Lookup(s.Target, name)
 	if err != nil {
 		return err
 	}
 	defer d.Free()
 	st := statusOf(d)
-	if sc, err = sc.resolve(name, st); err != nil {
-		return err
-	}
-	if err := checkSource(s, src, sc); err != nil {
-		return err
-	}
 	t, err := locateNIC(d, name, ref, sc)
 	if err != nil {
 		return err

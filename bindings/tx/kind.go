@@ -28,6 +28,10 @@ type KindOptions[T any] struct {
 	// Diff shows what the change does as text before and after (a guest's
 	// XML), for plans; "", "" when there is nothing to show.
 	Diff func(prior T) (before, after string)
+	// Group names the object the undo touches; undos of different groups
+	// may run side by side (libvirt runs jobs on different guests in
+	// parallel). Only for undos that share nothing across groups.
+	Group func(prior T) string
 }
 
 // NewKind registers a kind of change named name ("link.set"): undo
@@ -52,6 +56,13 @@ func NewKind[T any](name string, undo func(tg *target.Target, prior T) error, o 
 			var before, after string
 			withPrior(k, raw, func(v T) error { before, after = o.Diff(v); return nil })
 			return before, after
+		}
+	}
+	if o.Group != nil {
+		reg.Group = func(raw json.RawMessage) string {
+			var g string
+			withPrior(k, raw, func(v T) error { g = o.Group(v); return nil })
+			return g
 		}
 	}
 	Register(name, reg)

@@ -26,6 +26,10 @@ type Kind struct {
 	OutlivesBoot bool
 	// Diff shows a change as text before and after, for plans.
 	Diff func(data json.RawMessage) (before, after string)
+	// Group, when set, names the object a change's undo touches (a
+	// guest): a rollback undoes consecutive changes of such kinds side by
+	// side across groups, each group's newest first (undo.go).
+	Group func(data json.RawMessage) string
 }
 
 var (

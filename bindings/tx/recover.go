@@ -164,18 +164,20 @@ func (s *Store) undoSummary(sum *Summary, onUndo func(UndoResult)) (*Report, err
 		return nil, err
 	}
 	rep := &Report{}
+	var todo []*Step
 	for i := len(sum.Steps) - 1; i >= 0; i-- {
-		st := sum.Steps[i]
-		if st.Undone {
-			continue
+		if st := sum.Steps[i]; !st.Undone {
+			todo = append(todo, st)
 		}
-		var res UndoResult
+	}
+	undo := func(st *Step) UndoResult {
 		if k, _ := lookupKind(st.Kind); rebooted && !k.OutlivesBoot {
-			res = UndoResult{Seq: st.Seq, Desc: st.Desc, Gone: "gone with the reboot"}
 			st.Undone = true
-		} else {
-			res = runUndo(tg, st)
+			return UndoResult{Seq: st.Seq, Desc: st.Desc, Gone: "gone with the reboot"}
 		}
+		return runUndo(tg, st)
+	}
+	undoInOrder(todo, undo, func(st *Step, res UndoResult) {
 		rec := Record{T: "undo", Seq: st.Seq, Gone: res.Gone}
 		if res.Err != nil {
 			rec.Err = res.Err.Error()
@@ -185,7 +187,7 @@ func (s *Store) undoSummary(sum *Summary, onUndo func(UndoResult)) (*Report, err
 		if onUndo != nil {
 			onUndo(res)
 		}
-	}
+	})
 	state := StateRolledBack
 	if rep.Failed() > 0 {
 		state = StateIncomplete

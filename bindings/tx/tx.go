@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"rewire/bindings/target"
@@ -48,6 +49,10 @@ type Tx struct {
 	j      *journalFile
 	steps  []*Step
 	closed bool
+	// mu makes Apply safe to call from several goroutines (changes to
+	// different guests made in parallel): the journal and the step list
+	// are taken in turn; the mutations themselves run side by side.
+	mu sync.Mutex
 
 	pending  []deferred // put-off changes (deferred.go)
 	flushErr error      // a put-off change that failed at a savepoint
@@ -117,37 +122,19 @@ var ErrClosed = errors.New("transaction is already closed")
 // undo runs at once (undos tolerate partial changes), so a caller that
 // handles the error — Lua's pcall — is left with the host as it was.
 func (t *Tx) Apply(c Change) error {
-	if t.closed {
-		return ErrClosed
-	}
 	if err := t.Flush(); err != nil { // what was put off comes first
 		return err
 	}
-	if _, ok := lookupKind(c.Kind); !ok && !t.DryRun {
-		return fmt.Errorf("tx: unregistered change kind %q", c.Kind)
-	}
-	data, err := json.Marshal(c.prior)
-	if err != nil {
-		return fmt.Errorf("tx: encode prior state of %q: %w", c.Desc, err)
-	}
-	st := &Step{Seq: len(t.steps) + 1, Kind: c.Kind, Obj: c.Obj, Ends: c.Ends, Desc: c.Desc, Data: data}
-	if t.DryRun {
-		st.Done = true
-		t.steps = append(t.steps, st)
-		if t.OnApply != nil {
-			t.OnApply(st)
-		}
-		return nil
-	}
-	if t.Simulate != nil && t.Simulate(c) {
-		st.Simulated = true
-		c.Apply = func() error { return nil }
-	}
-	if err := t.j.append(Record{T: "intent", Seq: st.Seq, Kind: c.Kind, Obj: c.Obj, Ends: c.Ends, Desc: c.Desc, Data: data}); err != nil {
+	t.mu.Lock()
+	st, err := t.intent(&c)
+	t.mu.Unlock()
+	if err != nil || st == nil {
 		return err
 	}
-	t.steps = append(t.steps, st)
-	if err := c.Apply(); err != nil {
+	err = c.Apply()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err != nil {
 		res := t.undoOne(st)
 		if res.Err != nil {
 			return fmt.Errorf("%w (and undoing it failed: %v)", err, res.Err)
@@ -162,6 +149,39 @@ func (t *Tx) Apply(c Change) error {
 		t.OnApply(st)
 	}
 	return nil
+}
+
+// intent records c as a step and journals its prior state (t.mu held);
+// a nil step means there is nothing to apply (a dry run listed it).
+func (t *Tx) intent(c *Change) (*Step, error) {
+	if t.closed {
+		return nil, ErrClosed
+	}
+	if _, ok := lookupKind(c.Kind); !ok && !t.DryRun {
+		return nil, fmt.Errorf("tx: unregistered change kind %q", c.Kind)
+	}
+	data, err := json.Marshal(c.prior)
+	if err != nil {
+		return nil, fmt.Errorf("tx: encode prior state of %q: %w", c.Desc, err)
+	}
+	st := &Step{Seq: len(t.steps) + 1, Kind: c.Kind, Obj: c.Obj, Ends: c.Ends, Desc: c.Desc, Data: data}
+	if t.DryRun {
+		st.Done = true
+		t.steps = append(t.steps, st)
+		if t.OnApply != nil {
+			t.OnApply(st)
+		}
+		return nil, nil
+	}
+	if t.Simulate != nil && t.Simulate(*c) {
+		st.Simulated = true
+		c.Apply = func() error { return nil }
+	}
+	if err := t.j.append(Record{T: "intent", Seq: st.Seq, Kind: c.Kind, Obj: c.Obj, Ends: c.Ends, Desc: c.Desc, Data: data}); err != nil {
+		return nil, err
+	}
+	t.steps = append(t.steps, st)
+	return st, nil
 }
 
 // Steps returns the changes made so far (undone ones included, flagged).
@@ -195,11 +215,15 @@ func (t *Tx) Savepoint(name string) int {
 func (t *Tx) RollbackTo(sp int) *Report {
 	t.discard() // put off after sp (a savepoint flushes): it never ran
 	rep := &Report{}
+	var todo []*Step
 	for i := len(t.steps) - 1; i >= sp && i >= 0; i-- {
 		if st := t.steps[i]; !st.Undone {
-			rep.Results = append(rep.Results, t.undoOne(st))
+			todo = append(todo, st)
 		}
 	}
+	undoInOrder(todo, t.undoStep, func(st *Step, res UndoResult) {
+		rep.Results = append(rep.Results, t.recordUndo(st, res))
+	})
 	return rep
 }
 
@@ -310,14 +334,19 @@ func (t *Tx) ResolveStatement() error {
 	return t.j.append(Record{T: "state", State: StateOpen})
 }
 
-func (t *Tx) undoOne(st *Step) UndoResult {
-	var res UndoResult
+func (t *Tx) undoOne(st *Step) UndoResult { return t.recordUndo(st, t.undoStep(st)) }
+
+// undoStep undoes st on the host (safe side by side for different steps).
+func (t *Tx) undoStep(st *Step) UndoResult {
 	if st.Simulated { // never applied, so nothing to undo
-		res = UndoResult{Seq: st.Seq, Desc: st.Desc}
 		st.Undone = true
-	} else {
-		res = runUndo(t.Target, st)
+		return UndoResult{Seq: st.Seq, Desc: st.Desc}
 	}
+	return runUndo(t.Target, st)
+}
+
+// recordUndo journals an undo's result and tells OnUndo.
+func (t *Tx) recordUndo(st *Step, res UndoResult) UndoResult {
 	if !t.DryRun {
 		rec := Record{T: "undo", Seq: st.Seq}
 		if res.Err != nil {

@@ -31,7 +31,7 @@ type Config struct {
 	Modules  func(*tx.Session) []engine.Module // every Lua module, as the CLI wires them
 	Examples string                            // the examples/ directory
 	Reps     int                               // repetitions of each timed job
-	NICs     []int                             // how many guest NICs to re-point (10, 50)
+	NICs     []int                             // how many guest NICs to re-point (50, 200)
 	Only     []string                          // row groups to measure (Groups); none: all
 	Log      io.Writer                         // progress
 }
@@ -60,7 +60,7 @@ func Run(c Config) (string, error) {
 		c.Reps = 5
 	}
 	if len(c.NICs) == 0 {
-		c.NICs = []int{10, 50}
+		c.NICs = []int{50, 200}
 	}
 	for _, g := range c.Only {
 		if !slices.Contains(Groups, g) {

@@ -30,3 +30,21 @@ func (e *env) luaRun(tg *target.Target, name, chunk string) error {
 	_, err = s.Commit()
 	return err
 }
+
+// rollbackLast rolls back the newest transaction in name's state dir, as
+// `rewire rollback last` does.
+func (e *env) rollbackLast(name string) error {
+	st, err := tx.OpenStore(e.stateDir(name))
+	if err != nil {
+		return err
+	}
+	id, err := st.Resolve("last")
+	if err != nil {
+		return err
+	}
+	rep, err := st.RollbackCommitted(id, false, nil)
+	if err != nil {
+		return err
+	}
+	return rep.Err()
+}
