@@ -50,7 +50,7 @@ type env struct {
 }
 
 // Groups are the bench's row groups, in the order they run.
-var Groups = []string{"cut-over", "rollback", "engine", "guardian", "guest-nics", "nat-rules", "bridge-list"}
+var Groups = []string{"cut-over", "rollback", "engine", "guardian", "guest-nics", "nat-rules", "bridge-list", "show"}
 
 // Run brings the lab up, measures every row, takes the lab down, and
 // returns the results page. A row that cannot be measured says why in its
@@ -113,6 +113,7 @@ func Run(c Config) (string, error) {
 		{"guest-nics", e.guestNICs},
 		{"nat-rules", e.natRules},
 		{"bridge-list", e.bridgeList},
+		{"show", e.showRows},
 	} {
 		if len(c.Only) > 0 && !slices.Contains(c.Only, step.name) {
 			continue

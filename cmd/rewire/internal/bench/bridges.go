@@ -98,7 +98,15 @@ func portsOf(out string) int {
 }
 
 // buildTaps makes the bridges and the veth ports in tg, the peers in peers.
-func buildTaps(tg, peers *target.Target) error {
+func buildTaps(tg, peers *target.Target) error { return buildTapsNamed(tg, peers, "") }
+
+// buildTapsNamed is buildTaps with names PREFIXbrN / PREFIXtapN / PREFIXpN
+// ("sbr": sbr0.., sbrtap0.., sbrp0..), so they can share a namespace.
+func buildTapsNamed(tg, peers *target.Target, prefix string) error {
+	brName, tapName, peerName := "br%d", "tap%d", "p%d"
+	if prefix != "" {
+		brName, tapName, peerName = prefix+"%d", prefix+"tap%d", prefix+"p%d"
+	}
 	h, err := tg.Handle()
 	if err != nil {
 		return err
@@ -110,17 +118,17 @@ func buildTaps(tg, peers *target.Target) error {
 	defer pns.Close()
 	brs := make([]netlink.Link, benchBridges)
 	for i := range brs {
-		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("br%d", i)}}
+		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf(brName, i)}}
 		if err := h.LinkAdd(br); err != nil {
-			return fmt.Errorf("bridge br%d: %w", i, err)
+			return fmt.Errorf("bridge %s: %w", br.Name, err)
 		}
 		brs[i] = br
 	}
 	for i := 0; i < benchTaps; i++ {
-		v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("tap%d", i), MasterIndex: brs[i%benchBridges].Attrs().Index},
-			PeerName: fmt.Sprintf("p%d", i), PeerNamespace: netlink.NsFd(int(pns))}
+		v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf(tapName, i), MasterIndex: brs[i%benchBridges].Attrs().Index},
+			PeerName: fmt.Sprintf(peerName, i), PeerNamespace: netlink.NsFd(int(pns))}
 		if err := h.LinkAdd(v); err != nil {
-			return fmt.Errorf("veth tap%d: %w", i, err)
+			return fmt.Errorf("veth %s: %w", v.Name, err)
 		}
 	}
 	return nil
