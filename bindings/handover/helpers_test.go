@@ -124,12 +124,18 @@ func lease(d host.Device) (host.Address, bool) {
 	return host.Address{}, false
 }
 
+// leaseOf says whether manager's client holds a: ifupdown's is the
+// dhclient it started ("dhclient pid N").
+func leaseOf(a host.Address, manager string) bool {
+	return a.Client == manager || manager == host.Ifupdown && strings.HasPrefix(a.Client, "dhclient pid ")
+}
+
 func leasedBy(manager string) func(host.Device) string {
 	return func(d host.Device) string {
 		if d.Manager != manager {
 			return "not " + manager + "'s"
 		}
-		if a, ok := lease(d); !ok || a.Client != manager {
+		if a, ok := lease(d); !ok || !leaseOf(a, manager) {
 			return "no lease from " + manager
 		}
 		return ""

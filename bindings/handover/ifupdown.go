@@ -6,19 +6,28 @@ import (
 	"strings"
 
 	"rewire/bindings/errkind"
+	"rewire/bindings/host"
+	"rewire/bindings/target"
 	"rewire/bindings/tx"
 )
 
 // claimIfupdown takes the interface out of ifupdown's state
 // (/run/network/ifstate), so `ifdown -a`/`ifup -a` leave it alone and
-// `ifquery --state` no longer lists it. A dhclient holding its lease is
-// not stopped here: moving that client is not done yet, so such a device
-// is refused (nothing changed).
+// `ifquery --state` no longer lists it. A dhclient ifupdown started for
+// its lease is stopped without a release (as `dhclient -x`; its script
+// flushes the address at STOP): the device's addresses and routes are
+// put back at once as they were, the lease with what is left of its
+// lifetime, and addr.move starts the same client on the bridge.
 func claimIfupdown(s *tx.Session, c Claimed) error {
 	for _, a := range c.Addresses {
-		if strings.HasPrefix(a.Client, "dhclient") {
-			return errkind.Invalid("%s: ifupdown's %s holds its lease %s; rewire cannot take it over yet (stop it with `ifdown %s` first)", c.Dev, a.Client, a.CIDR, c.Dev)
+		if a.Origin != host.OriginDHCP && a.Origin != host.OriginDHCPv6 || !strings.HasPrefix(a.Client, "dhclient") {
+			continue
 		}
+		d, err := findDhclient(c.Dev, a)
+		if err != nil {
+			return err
+		}
+		c.Dhclient = d
 	}
 	path := filepath.Join(c.Roots.IfstateDir(), "ifstate")
 	b, err := os.ReadFile(path)
@@ -36,13 +45,42 @@ func claimIfupdown(s *tx.Session, c Claimed) error {
 	if c.Ifstate == "" {
 		return nil
 	}
-	return claimKind.Apply(s, "handover:"+c.Dev, desc("hand %s over from ifupdown (%s: %s out)", c.Dev, path, c.Ifstate), c, func() error {
-		return writeFile(path, lines(keep))
+	what := desc("hand %s over from ifupdown (%s: %s out)", c.Dev, path, c.Ifstate)
+	if c.Dhclient != nil {
+		if c.Config, err = capture(s.Target, c.Dev); err != nil {
+			return err
+		}
+		what = desc("hand %s over from ifupdown (%s: %s out; its dhclient stopped without a release, as dhclient -x -pf %s)", c.Dev, path, c.Ifstate, c.Dhclient.PidFile)
+	}
+	tg := s.Target
+	return claimKind.Apply(s, "handover:"+c.Dev, what, c, func() error {
+		if err := writeFile(path, lines(keep)); err != nil {
+			return err
+		}
+		if c.Dhclient == nil {
+			return nil
+		}
+		if err := c.Dhclient.stop(c.Roots); err != nil {
+			return err
+		}
+		return restore(tg, c.Dev, c.Config)
 	})
 }
 
-// ifupdownGiveBack puts the ifstate line back (if it is missing).
-func ifupdownGiveBack(c Claimed) error {
+// ifupdownGiveBack puts the ifstate line back (if it is missing) and
+// starts the device's dhclient again as ifupdown had it: its very command
+// line (pid file, lease file, client id), in ifupdown's world.
+func ifupdownGiveBack(tg *target.Target, c Claimed) error {
+	if err := ifstateBack(c); err != nil {
+		return err
+	}
+	if c.Dhclient != nil {
+		return c.Dhclient.start(tg, c.Roots)
+	}
+	return nil
+}
+
+func ifstateBack(c Claimed) error {
 	path := filepath.Join(c.Roots.IfstateDir(), "ifstate")
 	b, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {

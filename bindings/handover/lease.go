@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -27,6 +28,12 @@ type Lease struct {
 	UUID    string     `json:"uuid,omitempty"`    // NetworkManager: the bridge's in-memory profile
 	Port    string     `json:"port,omitempty"`    // NetworkManager: the NIC's in-memory port profile
 	Network string     `json:"network,omitempty"` // networkd: the runtime .network
+	// ifupdown: the bridge's dhclient and the NIC's (whose lease file
+	// gets the bridge's leases back), and the bridge's lease file as it
+	// was before its leases were carried in (nil: there was none).
+	Dhclient    *Dhclient `json:"dhclient,omitempty"`
+	NICDhclient *Dhclient `json:"nic_dhclient,omitempty"`
+	LeaseBefore *string   `json:"lease_before,omitempty"`
 }
 
 var leaseKind = tx.NewKind("handover.lease", stopLease, tx.KindOptions[Lease]{})
@@ -43,14 +50,17 @@ func Dynamic(c Claimed) []host.Address {
 }
 
 // CanMoveLease says why the DHCP client of c's leases cannot move to a
-// bridge (nil when it can): only NetworkManager's and networkd's can yet.
+// bridge (nil when it can): NetworkManager's, networkd's and the dhclient
+// ifupdown started can.
 func CanMoveLease(c Claimed, to string) error {
 	leases := Dynamic(c)
 	if len(leases) == 0 {
 		return nil
 	}
-	switch c.Manager {
-	case host.NetworkManager, host.Networkd:
+	switch {
+	case c.Manager == host.NetworkManager, c.Manager == host.Networkd:
+		return nil
+	case c.Manager == host.Ifupdown && c.Dhclient != nil:
 		return nil
 	}
 	client := leases[0].Client
@@ -71,7 +81,13 @@ func CanMoveLease(c Claimed, to string) error {
 //     it does not manage), each AddAndActivateConnection2 with
 //     persist=volatile: NM has the NIC back as br0's port only;
 //   - networkd: /run/systemd/network/00-rewire-lease-br0.network, the
-//     NIC's .network matched to br0 with its IAID, and `networkctl reload`.
+//     NIC's .network matched to br0 with its IAID, and `networkctl reload`;
+//   - ifupdown: the NIC's leases carried into br0's lease file
+//     (/var/lib/dhcp/dhclient.br0.leases, `interface "br0"`, the DUID
+//     line kept) and dhclient started with ifupdown's command line for br0
+//     (`dhclient -4 -v -i -pf /run/dhclient.br0.pid -lf ... -I -df
+//     /var/lib/dhcp/dhclient6.eth0.leases br0`): with the same MAC and
+//     DUID it is the same client, and REQUESTs the NIC's address.
 func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
 	mac, err := net.ParseMAC(macText)
 	if err != nil {
@@ -113,6 +129,25 @@ func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
 		}); err != nil {
 			return err
 		}
+	case host.Ifupdown:
+		nd := c.Dhclient.forDev(to)
+		l.Dhclient, l.NICDhclient = &nd, c.Dhclient
+		if b, err := os.ReadFile(c.Roots.Under(nd.LeaseFile)); err == nil {
+			before := string(b)
+			l.LeaseBefore = &before
+		}
+		how := "setsid"
+		if systemdIsInit() {
+			how = "unit " + nd.unit() + ".service"
+		}
+		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (ifupdown's dhclient, %s: %s; its leases carried to %s)", c.Dev, to, how, strings.Join(nd.Argv, " "), nd.LeaseFile), l, func() error {
+			if err := carryLeases(c.Roots, *c.Dhclient, nd); err != nil {
+				return err
+			}
+			return nd.start(tg, c.Roots)
+		}); err != nil {
+			return err
+		}
 	}
 	if s.DryRun {
 		return nil // a plan lists the change; no client runs to wait for
@@ -129,7 +164,7 @@ func waitLease(tg *target.Target, r host.Roots, to, manager string, leases []hos
 		for _, want := range leases {
 			ok := false
 			for _, a := range d.Addresses {
-				if a.CIDR == want.CIDR && a.Origin == host.OriginDHCP && a.Client == manager {
+				if a.CIDR == want.CIDR && a.Origin == host.OriginDHCP && holds(a.Client, manager) {
 					ok = true
 				}
 			}
@@ -145,6 +180,12 @@ func waitLease(tg *target.Target, r host.Roots, to, manager string, leases []hos
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// holds says whether client is manager's: ifupdown's is a dhclient
+// process of its own ("dhclient pid N").
+func holds(client, manager string) bool {
+	return client == manager || manager == host.Ifupdown && strings.HasPrefix(client, "dhclient pid ")
 }
 
 // stopLease stops the bridge's client: NetworkManager deletes the
@@ -173,6 +214,34 @@ func stopLease(tg *target.Target, l Lease) error {
 			return err
 		}
 		return reloadNetworkd(l.Roots)
+	case host.Ifupdown:
+		return stopDhclientLease(l)
+	}
+	return nil
+}
+
+// stopDhclientLease stops the bridge's dhclient (no release), carries its
+// leases back to the NIC's lease file (the NIC's client, started again
+// by the claim's undo, REQUESTs the address as renewed) and puts the
+// bridge's lease file back as it was.
+func stopDhclientLease(l Lease) error {
+	if l.Dhclient == nil {
+		return nil
+	}
+	if err := l.Dhclient.stop(l.Roots); err != nil {
+		return err
+	}
+	path := l.Roots.Under(l.Dhclient.LeaseFile)
+	if _, err := os.Stat(path); err == nil && l.NICDhclient != nil {
+		if err := carryLeases(l.Roots, *l.Dhclient, *l.NICDhclient); err != nil {
+			return err
+		}
+	}
+	if l.LeaseBefore != nil {
+		return writeFile(path, *l.LeaseBefore)
+	}
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return err
 	}
 	return nil
 }

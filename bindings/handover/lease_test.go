@@ -45,14 +45,14 @@ func moveLease(t *testing.T, l *lab, manager string, renew bool, logs ...*manage
 			t.Errorf("no change %q", want)
 		}
 	}
-	br := l.device(t, "br0", 5*time.Second, leasedBy(manager), logs...)
+	br := l.device(t, "br0", 5*time.Second, bridgeLeased(manager), logs...)
 	a, _ := lease(br)
 	if a.CIDR != orig.CIDR {
 		t.Fatalf("br0 leased %s, eth0 had %s", a.CIDR, orig.CIDR)
 	}
 	// networkd leaves eth0 alone; NetworkManager has it as br0's port
 	// (an in-memory port profile), never with its own profile.
-	if d, _ := host.DeviceOf(l.Host, l.roots(), "eth0"); d.Manager != host.None && d.Profile != "rewire-eth0-port" || d.Profile == before.Profile || len(d.Addresses) != 0 {
+	if d, _ := host.DeviceOf(l.Host, l.roots(), "eth0"); d.Manager != host.None && d.Profile != "rewire-eth0-port" || d.Profile == before.Profile || len(global(d)) != 0 {
 		t.Errorf("eth0 after the move: %+v", d)
 	}
 	if !l.lanReaches(ip(a.CIDR)) {
@@ -78,6 +78,21 @@ func moveLease(t *testing.T, l *lab, manager string, renew bool, logs ...*manage
 	}
 	if _, err := l.Host.LinkByName("br0"); err == nil {
 		t.Error("br0 outlived the rollback")
+	}
+}
+
+// bridgeLeased accepts br0 holding a lease from manager's client: the
+// manager's own device (NetworkManager, networkd) or, for ifupdown, the
+// dhclient rewire started there (no ifstate line: no manager).
+func bridgeLeased(manager string) func(host.Device) string {
+	if manager != host.Ifupdown {
+		return leasedBy(manager)
+	}
+	return func(d host.Device) string {
+		if a, ok := lease(d); !ok || !leaseOf(a, manager) {
+			return "no lease from a dhclient"
+		}
+		return ""
 	}
 }
 
@@ -154,4 +169,26 @@ func TestNetworkManagerLeaseRenewsOnBridge(t *testing.T) {
 	l := newLab(t)
 	nm := startNM(t, l)
 	moveLease(t, l, host.NetworkManager, !testing.Short(), nm.Daemon)
+}
+
+// The same on ifupdown's `iface eth0 inet dhcp`: its dhclient stops
+// without a release and the same client (ifupdown's command line for
+// br0, eth0's leases carried over) renews on br0; rollback starts eth0's
+// dhclient again as ifup had it and puts the ifstate line back.
+func TestIfupdownLeaseRenewsOnBridge(t *testing.T) {
+	t.Parallel()
+	l := newLab(t)
+	managertest.Ifupdown(t, l.sb, "iface eth0 inet dhcp\n", "eth0")
+	moveLease(t, l, host.Ifupdown, !testing.Short())
+}
+
+// global is d's addresses but link-local ones.
+func global(d host.Device) []host.Address {
+	var out []host.Address
+	for _, a := range d.Addresses {
+		if a.Origin != host.OriginLink {
+			out = append(out, a)
+		}
+	}
+	return out
 }
