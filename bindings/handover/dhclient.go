@@ -199,8 +199,11 @@ func (d Dhclient) start(tg *target.Target, r host.Roots) error {
 		}
 		select {
 		case err := <-done:
-			if _, ok := d.running(r); ok {
-				return nil
+			// Bound: the daemon writes its pid file just after the fork.
+			for wait := time.Now().Add(3 * time.Second); err == nil && time.Now().Before(wait); time.Sleep(10 * time.Millisecond) {
+				if _, ok := d.running(r); ok {
+					return nil
+				}
 			}
 			out, _ := os.ReadFile(log.Name())
 			return errkind.System("dhclient on %s: %v: %s", d.Dev, err, lastLine(out))
