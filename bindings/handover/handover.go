@@ -73,6 +73,9 @@ type Claimed struct {
 	// give-back), the device's configuration put back when it stopped.
 	Ifstate  string    `json:"ifstate,omitempty"`
 	Dhclient *Dhclient `json:"dhclient,omitempty"`
+	// DHCPv6 is the identity of the device's DHCPv6 client (when it held
+	// a DHCPv6 lease), for the bridge's client to lease the same address.
+	DHCPv6 *DHCPv6ID `json:"dhcpv6,omitempty"`
 	// Addresses are the device's addresses as detection saw them before
 	// the claim: addr.move reads their origin (a lease moves with its
 	// client).

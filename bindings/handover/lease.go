@@ -38,11 +38,12 @@ type Lease struct {
 
 var leaseKind = tx.NewKind("handover.lease", stopLease, tx.KindOptions[Lease]{})
 
-// Dynamic returns the DHCP leases among a claimed device's addresses.
+// Dynamic returns the DHCP and DHCPv6 leases among a claimed device's
+// addresses.
 func Dynamic(c Claimed) []host.Address {
 	var out []host.Address
 	for _, a := range c.Addresses {
-		if a.Origin == host.OriginDHCP {
+		if a.Origin == host.OriginDHCP || a.Origin == host.OriginDHCPv6 {
 			out = append(out, a)
 		}
 	}
@@ -110,7 +111,11 @@ func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
 			return err
 		}
 		port := nmPortProfile(c.Dev, l.Port, l.UUID)
-		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (NetworkManager: in-memory profiles %s for %s, ipv4.method auto, MAC %s, and %s for its port %s)", c.Dev, to, l.UUID, to, mac, l.Port, c.Dev), l, func() error {
+		v6 := ""
+		if c.DHCPv6 != nil {
+			v6 = fmt.Sprintf(", ipv6.dhcp-iaid %d ipv6.dhcp-duid %s", c.DHCPv6.IAID, c.DHCPv6.DUID)
+		}
+		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (NetworkManager: in-memory profiles %s for %s, MAC %s%s, and %s for its port %s)", c.Dev, to, l.UUID, to, mac, v6, l.Port, c.Dev), l, func() error {
 			return nmActivate(c.Roots, c.Dev, to, settings, port)
 		}); err != nil {
 			return err
@@ -121,7 +126,11 @@ func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
 			return err
 		}
 		l.Network = filepath.Join(c.Roots.Run, "systemd/network", dropInName(c.Roots, "rewire-lease-"+to))
-		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (systemd-networkd: %s, DHCP as %s had it; networkctl reload)", c.Dev, to, l.Network, c.File), l, func() error {
+		v6 := ""
+		if c.DHCPv6 != nil {
+			v6 = fmt.Sprintf(", DHCPv6 IAID %d", c.DHCPv6.IAID)
+		}
+		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (systemd-networkd: %s, DHCP as %s had it%s; networkctl reload)", c.Dev, to, l.Network, c.File, v6), l, func() error {
 			if err := writeFile(l.Network, body); err != nil {
 				return err
 			}
@@ -164,7 +173,7 @@ func waitLease(tg *target.Target, r host.Roots, to, manager string, leases []hos
 		for _, want := range leases {
 			ok := false
 			for _, a := range d.Addresses {
-				if a.CIDR == want.CIDR && a.Origin == host.OriginDHCP && holds(a.Client, manager) {
+				if a.CIDR == want.CIDR && a.Origin == want.Origin && holds(a.Client, manager) {
 					ok = true
 				}
 			}

@@ -114,7 +114,7 @@ func handOver(t *testing.T, u uplink, dhcp bool) {
 	}
 	reown := time.Since(start)
 	a, _ := hasCIDR(back, orig.CIDR)
-	t.Logf("rollback %v, then %s owned eth0 again with %s (%s, profile %s) %v later", took.Round(time.Millisecond), u.manager, a.CIDR, a.Origin, back.Profile, reown.Round(time.Millisecond))
+	t.Logf("rollback %v, then %s owned eth0 again with %s (%s, valid_lft %d, profile %s) %v later", took.Round(time.Millisecond), u.manager, a.CIDR, a.Origin, a.ValidLft, back.Profile, reown.Round(time.Millisecond))
 	if a.CIDR != orig.CIDR {
 		t.Errorf("eth0 after rollback: %+v; before: %+v", back, before)
 	}

@@ -1,0 +1,129 @@
+package handover_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"rewire/bindings/host"
+	"rewire/bindings/host/managertest"
+	"rewire/bindings/target/nstest"
+)
+
+// A dual-stack uplink (DHCPv4, and the LAN's router advertising SLAAC and
+// stateful DHCPv6 every 3 s): its DHCPv6 lease follows the rule of the
+// DHCPv4 one — the bridge's client (the manager's, under the NIC's IAID
+// and DUID) leases the same address, renews it there, and rollback gives
+// it back to eth0's. -short skips the renewal.
+func TestDHCPv6MovesWithClient(t *testing.T) {
+	for _, m := range []struct {
+		name    string
+		manager string
+		start   func(t *testing.T, l *lab) []*managertest.Daemon
+	}{
+		{"NetworkManager", host.NetworkManager, func(t *testing.T, l *lab) []*managertest.Daemon {
+			return []*managertest.Daemon{startNMWith(t, l, "[connection]\nid=uplink\ntype=ethernet\ninterface-name=eth0\n\n[ipv4]\nmethod=auto\n\n[ipv6]\nmethod=auto\naddr-gen-mode=eui64\n").Daemon}
+		}},
+		{"networkd", host.Networkd, func(t *testing.T, l *lab) []*managertest.Daemon {
+			return []*managertest.Daemon{l.networkd(t, map[string]string{"10-eth0.network": "[Match]\nName=eth0\n[Network]\nDHCP=yes\nIPv6AcceptRA=yes\n[DHCPv4]\nUseHostname=no\n"}).Daemon}
+		}},
+	} {
+		m := m
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			l := newLab(t)
+			if _, err := l.LAN.Run(nil, "ip", "-6", "addr", "add", "2001:db8::1/64", "dev", nstest.LabBridge, "nodad"); err != nil {
+				t.Fatal(err)
+			}
+			v6 := managertest.StartDHCPv6(t, l.LAN, nstest.LabBridge, "2001:db8::100", "2001:db8::1ff")
+			logs := append(m.start(t, l), l.dhcp.Daemon, v6.Daemon)
+			dualStack := func(d host.Device) string {
+				if why := leasedBy(m.manager)(d); why != "" {
+					return why
+				}
+				if a, ok := origin(d, host.OriginDHCPv6); !ok || a.Client != m.manager {
+					return "no DHCPv6 lease from " + m.manager
+				}
+				if _, ok := origin(d, host.OriginSLAAC); !ok {
+					return "no SLAAC address"
+				}
+				return ""
+			}
+			before := l.device(t, "eth0", 30*time.Second, dualStack, logs...)
+			lease6, _ := origin(before, host.OriginDHCPv6)
+			slaac, _ := origin(before, host.OriginSLAAC)
+
+			res, out := l.runFile(t, "../../examples/nat-to-bridge.lua")
+			if res.Err != nil {
+				l.dumpLogs(t, logs)
+				t.Fatalf("run: %v\n%s", res.Err, out)
+			}
+			t.Logf("changes:\n%s", out)
+			onBridge := func(br host.Device) string {
+				if a, ok := hasCIDR(br, lease6.CIDR); !ok || a.Origin != host.OriginDHCPv6 || a.Client != m.manager {
+					return "no DHCPv6 lease " + lease6.CIDR + " from " + m.manager
+				}
+				if _, ok := hasCIDR(br, slaac.CIDR); !ok {
+					return "no SLAAC " + slaac.CIDR
+				}
+				if l.master(t, "eth0") != "br0" {
+					return "eth0 not in br0"
+				}
+				if !l.lanReaches(ip(lease6.CIDR)) {
+					return "the LAN cannot reach " + lease6.CIDR
+				}
+				return ""
+			}
+			br := l.device(t, "br0", 20*time.Second, onBridge, logs...)
+			a, _ := hasCIDR(br, lease6.CIDR)
+			seen := []int{a.ValidLft}
+			if !testing.Short() {
+				start := time.Now()
+				managertest.Eventually(t, renewWait, func() error {
+					time.Sleep(time.Second)
+					d := l.device(t, "br0", time.Second, onBridge, logs...)
+					a, _ := hasCIDR(d, lease6.CIDR)
+					last := seen[len(seen)-1]
+					seen = append(seen, a.ValidLft)
+					if a.ValidLft <= last+5 {
+						return errNotYet
+					}
+					return nil
+				}, logs...)
+				t.Logf("br0's DHCPv6 lease %s renewed by %s's client %v after the move; valid_lft seen: %v", lease6.CIDR, m.manager, time.Since(start).Round(time.Second), compact(seen))
+			}
+			took := l.rollback(t, res.TxID)
+			start := time.Now()
+			back := l.device(t, "eth0", 30*time.Second, func(d host.Device) string {
+				if why := dualStack(d); why != "" {
+					return why
+				}
+				if _, ok := hasCIDR(d, lease6.CIDR); !ok {
+					return "not " + lease6.CIDR
+				}
+				return ""
+			}, logs...)
+			t.Logf("rollback %v, then %s leased eth0 %s again %v later (profile %s)", took.Round(time.Millisecond), m.manager, lease6.CIDR, time.Since(start).Round(time.Millisecond), back.Profile)
+			t.Logf("FIGURES %s dhcpv6 renewals=%d valid_lft=%v rollback=%v reown=%v", m.name, len(compact(seen))/2, compact(seen), took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+			if back.Profile != before.Profile || !strings.HasPrefix(lease6.CIDR, "2001:db8::") {
+				t.Errorf("eth0 after rollback: %+v", back)
+			}
+		})
+	}
+}
+
+// origin is d's first address of that origin from the LAN's prefixes.
+func origin(d host.Device, o string) (host.Address, bool) {
+	for _, a := range d.Addresses {
+		if a.Origin == o && (strings.HasPrefix(a.CIDR, "2001:db8::") || strings.HasPrefix(a.CIDR, "10.0.0.")) {
+			return a, true
+		}
+	}
+	return host.Address{}, false
+}
+
+var errNotYet = errorString("not renewed yet")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
