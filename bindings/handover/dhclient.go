@@ -11,6 +11,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
 	"rewire/bindings/errkind"
 	"rewire/bindings/host"
 	"rewire/bindings/host/sandbox"
@@ -30,8 +33,42 @@ type Dhclient struct {
 	Hostname string `json:"hostname,omitempty"`
 }
 
-// unit is the transient systemd unit rewire runs d's client in.
-func (d Dhclient) unit() string { return "rewire-dhclient-" + d.Dev }
+// unit is the transient systemd unit rewire runs d's client in
+// (rewire-dhclient-br0, rewire-dhclient6-br0).
+func (d Dhclient) unit() string {
+	if d.v6() {
+		return "rewire-dhclient6-" + d.Dev
+	}
+	return "rewire-dhclient-" + d.Dev
+}
+
+// v6 says whether d is a DHCPv6 client (dhclient -6).
+func (d Dhclient) v6() bool {
+	for _, a := range d.Argv {
+		if a == "-6" {
+			return true
+		}
+	}
+	return false
+}
+
+// waitLinkLocal waits (bounded, 5 s) until dev has a link-local address
+// past duplicate address detection: dhclient -6 binds to it, and exits
+// when it is still tentative (ifupdown waits the same way before it).
+func waitLinkLocal(tg *target.Target, dev string) {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		l, err := tg.LinkByName(dev)
+		if err != nil {
+			return
+		}
+		as, _ := tg.AddrList(l, netlink.FAMILY_V6)
+		for _, a := range as {
+			if a.IP.IsLinkLocalUnicast() && a.Flags&unix.IFA_F_TENTATIVE == 0 {
+				return
+			}
+		}
+	}
+}
 
 // findDhclient reads the dhclient holding dev's lease (its pid as
 // detection named it: "dhclient pid N").
@@ -48,11 +85,6 @@ func findDhclient(dev string, a host.Address) (*Dhclient, error) {
 	d.PidFile, d.LeaseFile = argAfter(d.Argv, "-pf"), argAfter(d.Argv, "-lf")
 	if d.PidFile == "" || d.LeaseFile == "" || !names(d.Argv, dev) {
 		return nil, errkind.Invalid("%s: dhclient pid %d (%s) names no pid file, lease file or %s: not ifupdown's, rewire cannot restart it exactly", dev, pid, strings.Join(d.Argv, " "), dev)
-	}
-	for _, x := range d.Argv {
-		if x == "-6" {
-			return nil, errkind.Invalid("%s: its DHCPv6 lease %s is dhclient -6's (pid %d), which rewire cannot move yet", dev, a.CIDR, pid)
-		}
 	}
 	out, err := exec.Command("nsenter", "--uts=/proc/"+strconv.Itoa(pid)+"/ns/uts", "hostname").Output()
 	if err != nil {
@@ -160,6 +192,9 @@ func (d Dhclient) stop(r host.Roots) error {
 func (d Dhclient) start(tg *target.Target, r host.Roots) error {
 	if _, ok := d.running(r); ok {
 		return nil
+	}
+	if d.v6() {
+		waitLinkLocal(tg, d.Dev)
 	}
 	argv, err := inWorld(tg, r, d.Hostname, d.Argv)
 	if err != nil {

@@ -69,10 +69,11 @@ type Claimed struct {
 	DropIn string `json:"drop_in,omitempty"`
 	Config Config `json:"config,omitempty"`
 	// ifupdown: the ifstate line taken out ("eth0=eth0"), and the
-	// dhclient it ran for the device's lease (stopped; started again on
-	// give-back), the device's configuration put back when it stopped.
-	Ifstate  string    `json:"ifstate,omitempty"`
-	Dhclient *Dhclient `json:"dhclient,omitempty"`
+	// dhclients it ran for the device's leases (-4, -6: stopped; started
+	// again on give-back), the device's configuration put back when they
+	// stopped.
+	Ifstate   string     `json:"ifstate,omitempty"`
+	Dhclients []Dhclient `json:"dhclients,omitempty"`
 	// DHCPv6 is the identity of the device's DHCPv6 client (when it held
 	// a DHCPv6 lease), for the bridge's client to lease the same address.
 	DHCPv6 *DHCPv6ID `json:"dhcpv6,omitempty"`

@@ -13,21 +13,24 @@ import (
 
 // claimIfupdown takes the interface out of ifupdown's state
 // (/run/network/ifstate), so `ifdown -a`/`ifup -a` leave it alone and
-// `ifquery --state` no longer lists it. A dhclient ifupdown started for
-// its lease is stopped without a release (as `dhclient -x`; its script
-// flushes the address at STOP): the device's addresses and routes are
-// put back at once as they were, the lease with what is left of its
-// lifetime, and addr.move starts the same client on the bridge.
+// `ifquery --state` no longer lists it. The dhclients ifupdown started
+// for its leases (inet dhcp: -4, inet6 dhcp: -6) are stopped without a
+// release (as `dhclient -x`; their script flushes the address at STOP):
+// the device's addresses and routes are put back at once as they were,
+// a lease with what is left of its lifetime, and addr.move starts the
+// same clients on the bridge.
 func claimIfupdown(s *tx.Session, c Claimed) error {
+	seen := map[string]bool{}
 	for _, a := range c.Addresses {
-		if a.Origin != host.OriginDHCP && a.Origin != host.OriginDHCPv6 || !strings.HasPrefix(a.Client, "dhclient") {
+		if a.Origin != host.OriginDHCP && a.Origin != host.OriginDHCPv6 || !strings.HasPrefix(a.Client, "dhclient") || seen[a.Client] {
 			continue
 		}
+		seen[a.Client] = true
 		d, err := findDhclient(c.Dev, a)
 		if err != nil {
 			return err
 		}
-		c.Dhclient = d
+		c.Dhclients = append(c.Dhclients, *d)
 	}
 	path := filepath.Join(c.Roots.IfstateDir(), "ifstate")
 	b, err := os.ReadFile(path)
@@ -46,22 +49,28 @@ func claimIfupdown(s *tx.Session, c Claimed) error {
 		return nil
 	}
 	what := desc("hand %s over from ifupdown (%s: %s out)", c.Dev, path, c.Ifstate)
-	if c.Dhclient != nil {
+	if len(c.Dhclients) > 0 {
 		if c.Config, err = capture(s.Target, c.Dev); err != nil {
 			return err
 		}
-		what = desc("hand %s over from ifupdown (%s: %s out; its dhclient stopped without a release, as dhclient -x -pf %s)", c.Dev, path, c.Ifstate, c.Dhclient.PidFile)
+		var pfs []string
+		for _, d := range c.Dhclients {
+			pfs = append(pfs, "dhclient -x -pf "+d.PidFile)
+		}
+		what = desc("hand %s over from ifupdown (%s: %s out; its dhclients stopped without a release, as %s)", c.Dev, path, c.Ifstate, strings.Join(pfs, ", "))
 	}
 	tg := s.Target
 	return claimKind.Apply(s, "handover:"+c.Dev, what, c, func() error {
 		if err := writeFile(path, lines(keep)); err != nil {
 			return err
 		}
-		if c.Dhclient == nil {
+		if len(c.Dhclients) == 0 {
 			return nil
 		}
-		if err := c.Dhclient.stop(c.Roots); err != nil {
-			return err
+		for _, d := range c.Dhclients {
+			if err := d.stop(c.Roots); err != nil {
+				return err
+			}
 		}
 		return restore(tg, c.Dev, c.Config)
 	})
@@ -74,8 +83,10 @@ func ifupdownGiveBack(tg *target.Target, c Claimed) error {
 	if err := ifstateBack(c); err != nil {
 		return err
 	}
-	if c.Dhclient != nil {
-		return c.Dhclient.start(tg, c.Roots)
+	for _, d := range c.Dhclients {
+		if err := d.start(tg, c.Roots); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -28,12 +28,18 @@ type Lease struct {
 	UUID    string     `json:"uuid,omitempty"`    // NetworkManager: the bridge's in-memory profile
 	Port    string     `json:"port,omitempty"`    // NetworkManager: the NIC's in-memory port profile
 	Network string     `json:"network,omitempty"` // networkd: the runtime .network
-	// ifupdown: the bridge's dhclient and the NIC's (whose lease file
-	// gets the bridge's leases back), and the bridge's lease file as it
-	// was before its leases were carried in (nil: there was none).
-	Dhclient    *Dhclient `json:"dhclient,omitempty"`
-	NICDhclient *Dhclient `json:"nic_dhclient,omitempty"`
-	LeaseBefore *string   `json:"lease_before,omitempty"`
+	// ifupdown: each dhclient moved (-4, -6).
+	Dhclients []MovedDhclient `json:"dhclients,omitempty"`
+}
+
+// MovedDhclient is one dhclient moved from the NIC to the bridge: the
+// bridge's, the NIC's (whose lease file gets the bridge's leases back),
+// and the bridge's lease file as it was before the NIC's leases were
+// carried in (nil: there was none).
+type MovedDhclient struct {
+	Bridge      Dhclient `json:"bridge"`
+	NIC         Dhclient `json:"nic"`
+	LeaseBefore *string  `json:"lease_before,omitempty"`
 }
 
 var leaseKind = tx.NewKind("handover.lease", stopLease, tx.KindOptions[Lease]{})
@@ -61,7 +67,7 @@ func CanMoveLease(c Claimed, to string) error {
 	switch {
 	case c.Manager == host.NetworkManager, c.Manager == host.Networkd:
 		return nil
-	case c.Manager == host.Ifupdown && c.Dhclient != nil:
+	case c.Manager == host.Ifupdown && len(c.Dhclients) > 0:
 		return nil
 	}
 	client := leases[0].Client
@@ -139,21 +145,30 @@ func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
 			return err
 		}
 	case host.Ifupdown:
-		nd := c.Dhclient.forDev(to)
-		l.Dhclient, l.NICDhclient = &nd, c.Dhclient
-		if b, err := os.ReadFile(c.Roots.Under(nd.LeaseFile)); err == nil {
-			before := string(b)
-			l.LeaseBefore = &before
-		}
 		how := "setsid"
 		if systemdIsInit() {
-			how = "unit " + nd.unit() + ".service"
+			how = "transient units rewire-dhclient-" + to + "*.service"
 		}
-		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (ifupdown's dhclient, %s: %s; its leases carried to %s)", c.Dev, to, how, strings.Join(nd.Argv, " "), nd.LeaseFile), l, func() error {
-			if err := carryLeases(c.Roots, *c.Dhclient, nd); err != nil {
-				return err
+		var argvs []string
+		for _, d := range c.Dhclients {
+			m := MovedDhclient{Bridge: d.forDev(to), NIC: d}
+			if b, err := os.ReadFile(c.Roots.Under(m.Bridge.LeaseFile)); err == nil {
+				before := string(b)
+				m.LeaseBefore = &before
 			}
-			return nd.start(tg, c.Roots)
+			l.Dhclients = append(l.Dhclients, m)
+			argvs = append(argvs, strings.Join(m.Bridge.Argv, " "))
+		}
+		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (ifupdown's dhclient, %s: %s; %s's leases carried over)", c.Dev, to, how, strings.Join(argvs, "; "), c.Dev), l, func() error {
+			for _, m := range l.Dhclients {
+				if err := carryLeases(c.Roots, m.NIC, m.Bridge); err != nil {
+					return err
+				}
+				if err := m.Bridge.start(tg, c.Roots); err != nil {
+					return err
+				}
+			}
+			return nil
 		}); err != nil {
 			return err
 		}
@@ -229,28 +244,29 @@ func stopLease(tg *target.Target, l Lease) error {
 	return nil
 }
 
-// stopDhclientLease stops the bridge's dhclient (no release), carries its
-// leases back to the NIC's lease file (the NIC's client, started again
-// by the claim's undo, REQUESTs the address as renewed) and puts the
-// bridge's lease file back as it was.
+// stopDhclientLease stops the bridge's dhclients (no release), carries
+// their leases back to the NIC's lease files (the NIC's clients, started
+// again by the claim's undo, REQUEST the addresses as renewed) and puts
+// the bridge's lease files back as they were.
 func stopDhclientLease(l Lease) error {
-	if l.Dhclient == nil {
-		return nil
-	}
-	if err := l.Dhclient.stop(l.Roots); err != nil {
-		return err
-	}
-	path := l.Roots.Under(l.Dhclient.LeaseFile)
-	if _, err := os.Stat(path); err == nil && l.NICDhclient != nil {
-		if err := carryLeases(l.Roots, *l.Dhclient, *l.NICDhclient); err != nil {
+	for i := len(l.Dhclients) - 1; i >= 0; i-- {
+		m := l.Dhclients[i]
+		if err := m.Bridge.stop(l.Roots); err != nil {
 			return err
 		}
-	}
-	if l.LeaseBefore != nil {
-		return writeFile(path, *l.LeaseBefore)
-	}
-	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
-		return err
+		path := l.Roots.Under(m.Bridge.LeaseFile)
+		if _, err := os.Stat(path); err == nil {
+			if err := carryLeases(l.Roots, m.Bridge, m.NIC); err != nil {
+				return err
+			}
+		}
+		if m.LeaseBefore != nil {
+			if err := writeFile(path, *m.LeaseBefore); err != nil {
+				return err
+			}
+		} else if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return err
+		}
 	}
 	return nil
 }

@@ -83,3 +83,35 @@ func TestIfupdownStaticClaimed(t *testing.T) {
 		return ""
 	})
 }
+
+// A lease held by a dhclient no manager started (run by hand): rewire
+// cannot restart that client exactly, so addr.move refuses in one line
+// naming the client and {static = true}, nothing changed; {static =
+// true} keeps a static copy and says so.
+func TestForeignDhclientRefused(t *testing.T) {
+	l := newLab(t)
+	l.sb.Exec("dhclient", "-4", "-pf", "/run/by-hand.pid", "-lf", "/var/lib/dhcp/by-hand.leases", "eth0")
+	d := l.device(t, "eth0", 15*time.Second, func(d host.Device) string {
+		if a, ok := lease(d); d.Manager != host.None || !ok || !strings.HasPrefix(a.Client, "dhclient pid ") {
+			return "no lease of a hand-run dhclient"
+		}
+		return ""
+	}, l.dhcp.Daemon)
+	orig, _ := lease(d)
+	res, out := l.run(t, natToBridge)
+	if res.Err == nil || !strings.Contains(res.Err.Message, "dhclient pid") || !strings.Contains(res.Err.Message, "{static = true}) keeps a static copy") || strings.Contains(res.Err.Message, "\n") {
+		t.Fatalf("run: %v\n%s", res.Err, out)
+	}
+	t.Logf("refused: %s", res.Err.Message)
+	if _, err := l.Host.LinkByName("br0"); err == nil {
+		t.Error("br0 outlived the refusal")
+	}
+	if a, ok := hasCIDR(l.device(t, "eth0", time.Second, func(host.Device) string { return "" }), orig.CIDR); !ok || a.Origin != host.OriginDHCP {
+		t.Errorf("eth0 lost its lease: %+v", a)
+	}
+	res, out = l.run(t, `bridge.create("br0", {}) addr.move("eth0", "br0", { static = true })`)
+	if res.Err != nil || !strings.Contains(out, "(warning: a static copy of eth0's DHCP lease, kept on purpose: {static = true})") {
+		t.Fatalf("static move: %v\n%s", res.Err, out)
+	}
+	l.rollback(t, res.TxID)
+}
