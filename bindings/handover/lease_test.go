@@ -178,7 +178,14 @@ func (l *lab) onBridge(t *testing.T, u uplink, dhcp bool, before host.Device, or
 // renewal from its new client, appending the lifetimes seen.
 func (l *lab) waitRenewal(t *testing.T, manager, cidr string, seen []int, logs ...*managertest.Daemon) []int {
 	t.Helper()
-	start, acks := time.Now(), l.acks()
+	return l.waitRenewalFrom(t, manager, cidr, seen, l.acks, logs...)
+}
+
+// waitRenewalFrom is waitRenewal with the server's replies counted by
+// replies (DHCPACKs, DHCPv6 REPLYs).
+func (l *lab) waitRenewalFrom(t *testing.T, manager, cidr string, seen []int, replies func() int, logs ...*managertest.Daemon) []int {
+	t.Helper()
+	start, acks := time.Now(), replies()
 	managertest.Eventually(t, renewWait, func() error {
 		time.Sleep(time.Second)
 		d, err := host.DeviceOf(l.Host, l.roots(), "br0")
@@ -186,7 +193,7 @@ func (l *lab) waitRenewal(t *testing.T, manager, cidr string, seen []int, logs .
 			return err
 		}
 		a, ok := hasCIDR(d, cidr)
-		if !ok || a.Origin != host.OriginDHCP {
+		if !ok || a.Origin != host.OriginDHCP && a.Origin != host.OriginDHCPv6 {
 			t.Fatalf("br0 lost its lease %s: %+v", cidr, d)
 		}
 		last := seen[len(seen)-1]
@@ -194,8 +201,8 @@ func (l *lab) waitRenewal(t *testing.T, manager, cidr string, seen []int, logs .
 		if a.ValidLft <= last+5 {
 			return os.ErrDeadlineExceeded
 		}
-		if l.acks() <= acks {
-			t.Fatalf("br0's lifetime rose to %d with no DHCPACK from the server", a.ValidLft)
+		if replies() <= acks {
+			t.Fatalf("br0's lifetime of %s rose to %d with no reply from the server", cidr, a.ValidLft)
 		}
 		return nil
 	}, logs...)
