@@ -124,4 +124,3 @@ func origin(d host.Device, o string) (host.Address, bool) {
 	}
 	return host.Address{}, false
 }
-
