@@ -17,6 +17,7 @@ import (
 // and DUID) leases the same address, renews it there, and rollback gives
 // it back to eth0's. -short skips the renewal.
 func TestDHCPv6MovesWithClient(t *testing.T) {
+	t.Parallel() // beside the other long waits of the package
 	for _, m := range []struct {
 		name    string
 		manager string

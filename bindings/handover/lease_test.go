@@ -26,6 +26,7 @@ var renewWait = 90 * time.Second
 // case runs in namespaces of its own, all in parallel: the waits cost
 // wall time, not CPU. -short skips the renewals.
 func TestHandoverKeepsUplink(t *testing.T) {
+	t.Parallel() // beside the other long waits of the package
 	for _, u := range uplinks {
 		for _, dhcp := range []bool{false, true} {
 			u, dhcp := u, dhcp
