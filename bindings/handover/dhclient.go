@@ -91,6 +91,9 @@ func findDhclient(dev string, a host.Address) (*Dhclient, error) {
 		return nil, errkind.System("%s: hostname of dhclient pid %d: %v", dev, pid, err)
 	}
 	d.Hostname = strings.TrimSpace(string(out))
+	if strings.Trim(d.Hostname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != "" {
+		return nil, errkind.Invalid("%s: dhclient pid %d runs under hostname %q, which is no host name", dev, pid, d.Hostname)
+	}
 	return d, nil
 }
 

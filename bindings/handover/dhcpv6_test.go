@@ -58,6 +58,7 @@ func TestDHCPv6MovesWithClient(t *testing.T) {
 			}
 			before := l.device(t, "eth0", 30*time.Second, dualStack, logs...)
 			lease6, _ := origin(before, host.OriginDHCPv6)
+			clients := l.pidArgv("dhclient.eth0.pid") + "\n" + l.pidArgv("dhclient6.eth0.pid")
 			slaac, _ := origin(before, host.OriginSLAAC)
 
 			res, out := l.runFile(t, "../../examples/nat-to-bridge.lua")
@@ -111,6 +112,10 @@ func TestDHCPv6MovesWithClient(t *testing.T) {
 			t.Logf("FIGURES %s dhcpv6 renewals=%d valid_lft=%v rollback=%v reown=%v", m.name, renewed, compact(seen), took.Round(time.Millisecond), reown)
 			if back.Profile != before.Profile || !strings.HasPrefix(lease6.CIDR, "2001:db8::") {
 				t.Errorf("eth0 after rollback: %+v", back)
+			}
+			// ifupdown's dhclients run again as ifup started them.
+			if got := l.pidArgv("dhclient.eth0.pid") + "\n" + l.pidArgv("dhclient6.eth0.pid"); got != clients {
+				t.Errorf("eth0's dhclients after rollback:\n%s\nwant\n%s", got, clients)
 			}
 		})
 	}

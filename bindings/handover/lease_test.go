@@ -219,8 +219,12 @@ func (l *lab) ifstate() string {
 
 // dhclientArgv is the command line of the dhclient ifupdown runs for dev
 // (by its pid file), "" for none.
-func (l *lab) dhclientArgv(dev string) string {
-	b, err := os.ReadFile(filepath.Join(l.sb.Run, "dhclient."+dev+".pid"))
+func (l *lab) dhclientArgv(dev string) string { return l.pidArgv("dhclient." + dev + ".pid") }
+
+// pidArgv is the command line of the process a pid file under /run
+// names, "" for none.
+func (l *lab) pidArgv(pidFile string) string {
+	b, err := os.ReadFile(filepath.Join(l.sb.Run, pidFile))
 	if err != nil {
 		return ""
 	}
