@@ -58,17 +58,18 @@ func (lp leasePlan) finish(s *tx.Session, from, to, mac string) error {
 }
 
 // acceptRA lets to take router advertisements as from did when from's
-// SLAAC addresses came from the kernel (no manager: NetworkManager and
-// networkd handle RAs themselves, and their profile moved with the lease):
+// SLAAC addresses came from the kernel (no manager, or ifupdown, which
+// leaves RAs to it; NetworkManager and networkd handle RAs themselves,
+// and their profile moved with the lease):
 // `sysctl net.ipv6.conf.TO.accept_ra=N`, journaled. The moved addresses
 // keep their lifetimes; the router's next RA on to renews them (same MAC,
 // same interface identifier).
 func acceptRA(s *tx.Session, c handover.Claimed, from, to string) error {
 	slaac := false
 	for _, a := range c.Addresses {
-		slaac = slaac || a.Origin == host.OriginSLAAC
+		slaac = slaac || a.Origin == host.OriginSLAAC && a.Client == "kernel"
 	}
-	if !slaac || c.Manager != host.None {
+	if !slaac {
 		return nil
 	}
 	v, err := sysctl.Get(s.Target, "net.ipv6.conf."+from+".accept_ra")

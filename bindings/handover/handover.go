@@ -12,14 +12,18 @@
 //     letting go are put back as they were (lifetimes included); undo
 //     removes the file and reloads, and networkd re-applies its own;
 //   - ifupdown: the interface leaves /run/network/ifstate, so `ifdown -a`
-//     and `ifup -a` pass it by (`ifquery --state` no longer lists it);
-//     undo puts the line back.
+//     and `ifup -a` pass it by (`ifquery --state` no longer lists it),
+//     and the dhclient ifup started for it stops without a release; undo
+//     starts that dhclient again with its very command line and puts the
+//     line back.
 //
 // Claim is called by the mutating primitives (link.set master, addr.add,
 // addr.del, addr.move, bridge.add_port through link.set); MoveLease moves a
 // DHCP client from a NIC to the bridge that takes its addresses
 // (NetworkManager: in-memory profiles for the bridge and the NIC as its
-// port; networkd: the NIC's .network matched to the bridge, at runtime).
+// port; networkd: the NIC's .network matched to the bridge, at runtime;
+// ifupdown: its dhclient's command line for the bridge, the lease file
+// carried over).
 package handover
 
 import (
@@ -64,8 +68,15 @@ type Claimed struct {
 	// configuration networkd drops on letting go, put back at once.
 	DropIn string `json:"drop_in,omitempty"`
 	Config Config `json:"config,omitempty"`
-	// ifupdown: the ifstate line taken out ("eth0=eth0").
-	Ifstate string `json:"ifstate,omitempty"`
+	// ifupdown: the ifstate line taken out ("eth0=eth0"), and the
+	// dhclients it ran for the device's leases (-4, -6: stopped; started
+	// again on give-back), the device's configuration put back when they
+	// stopped.
+	Ifstate   string     `json:"ifstate,omitempty"`
+	Dhclients []Dhclient `json:"dhclients,omitempty"`
+	// DHCPv6 is the identity of the device's DHCPv6 client (when it held
+	// a DHCPv6 lease), for the bridge's client to lease the same address.
+	DHCPv6 *DHCPv6ID `json:"dhcpv6,omitempty"`
 	// Addresses are the device's addresses as detection saw them before
 	// the claim: addr.move reads their origin (a lease moves with its
 	// client).
@@ -149,7 +160,7 @@ func giveBack(tg *target.Target, c Claimed) error {
 	case host.Networkd:
 		return networkdGiveBack(c)
 	case host.Ifupdown:
-		return ifupdownGiveBack(c)
+		return ifupdownGiveBack(tg, c)
 	}
 	return nil
 }

@@ -3,7 +3,9 @@ package handover_test
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -81,6 +83,17 @@ func (l *lab) run(t *testing.T, chunk string) (*script.Result, string) {
 	return script.Run(context.Background(), s, e, script.Options{Chunk: chunk}), out.String()
 }
 
+// runFile runs a script file through the engine as `rewire run FILE
+// ARGS` does.
+func (l *lab) runFile(t *testing.T, file string, args ...string) (*script.Result, string) {
+	t.Helper()
+	var out bytes.Buffer
+	s := &tx.Session{Store: l.store, Target: l.Host, Script: file, OnApply: func(st *tx.Step) { fmt.Fprintf(&out, "+ %s\n", st.Desc) }}
+	e := engine.New(&out, modules.Kernel(s)...)
+	defer e.Close()
+	return script.Run(context.Background(), s, e, script.Options{File: file, Args: args}), out.String()
+}
+
 // rollback rolls a committed run back and says how long it took.
 func (l *lab) rollback(t *testing.T, id string) time.Duration {
 	t.Helper()
@@ -124,12 +137,18 @@ func lease(d host.Device) (host.Address, bool) {
 	return host.Address{}, false
 }
 
+// leaseOf says whether manager's client holds a: ifupdown's is the
+// dhclient it started ("dhclient pid N").
+func leaseOf(a host.Address, manager string) bool {
+	return a.Client == manager || manager == host.Ifupdown && strings.HasPrefix(a.Client, "dhclient pid ")
+}
+
 func leasedBy(manager string) func(host.Device) string {
 	return func(d host.Device) string {
 		if d.Manager != manager {
 			return "not " + manager + "'s"
 		}
-		if a, ok := lease(d); !ok || a.Client != manager {
+		if a, ok := lease(d); !ok || !leaseOf(a, manager) {
 			return "no lease from " + manager
 		}
 		return ""
@@ -173,3 +192,16 @@ addr.move("eth0", "br0", { mac = true })`
 
 // ip is the address without its prefix.
 func ip(cidr string) string { a, _, _ := strings.Cut(cidr, "/"); return a }
+
+// TestMain lets the parallel cases (waits on lease renewals and managers
+// giving up: wall time, not CPU) all run at once unless -test.parallel
+// says otherwise: by default only GOMAXPROCS would.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", "16")
+	}
+	os.Exit(m.Run())
+}

@@ -6,19 +6,31 @@ import (
 	"strings"
 
 	"rewire/bindings/errkind"
+	"rewire/bindings/host"
+	"rewire/bindings/target"
 	"rewire/bindings/tx"
 )
 
 // claimIfupdown takes the interface out of ifupdown's state
 // (/run/network/ifstate), so `ifdown -a`/`ifup -a` leave it alone and
-// `ifquery --state` no longer lists it. A dhclient holding its lease is
-// not stopped here: moving that client is not done yet, so such a device
-// is refused (nothing changed).
+// `ifquery --state` no longer lists it. The dhclients ifupdown started
+// for its leases (inet dhcp: -4, inet6 dhcp: -6) are stopped without a
+// release (as `dhclient -x`; their script flushes the address at STOP):
+// the device's addresses and routes are put back at once as they were,
+// a lease with what is left of its lifetime, and addr.move starts the
+// same clients on the bridge.
 func claimIfupdown(s *tx.Session, c Claimed) error {
+	seen := map[string]bool{}
 	for _, a := range c.Addresses {
-		if strings.HasPrefix(a.Client, "dhclient") {
-			return errkind.Invalid("%s: ifupdown's %s holds its lease %s; rewire cannot take it over yet (stop it with `ifdown %s` first)", c.Dev, a.Client, a.CIDR, c.Dev)
+		if a.Origin != host.OriginDHCP && a.Origin != host.OriginDHCPv6 || !strings.HasPrefix(a.Client, "dhclient") || seen[a.Client] {
+			continue
 		}
+		seen[a.Client] = true
+		d, err := findDhclient(c.Dev, a)
+		if err != nil {
+			return err
+		}
+		c.Dhclients = append(c.Dhclients, *d)
 	}
 	path := filepath.Join(c.Roots.IfstateDir(), "ifstate")
 	b, err := os.ReadFile(path)
@@ -36,13 +48,50 @@ func claimIfupdown(s *tx.Session, c Claimed) error {
 	if c.Ifstate == "" {
 		return nil
 	}
-	return claimKind.Apply(s, "handover:"+c.Dev, desc("hand %s over from ifupdown (%s: %s out)", c.Dev, path, c.Ifstate), c, func() error {
-		return writeFile(path, lines(keep))
+	what := desc("hand %s over from ifupdown (%s: %s out)", c.Dev, path, c.Ifstate)
+	if len(c.Dhclients) > 0 {
+		if c.Config, err = capture(s.Target, c.Dev); err != nil {
+			return err
+		}
+		var pfs []string
+		for _, d := range c.Dhclients {
+			pfs = append(pfs, "dhclient -x -pf "+d.PidFile)
+		}
+		what = desc("hand %s over from ifupdown (%s: %s out; its dhclients stopped without a release, as %s)", c.Dev, path, c.Ifstate, strings.Join(pfs, ", "))
+	}
+	tg := s.Target
+	return claimKind.Apply(s, "handover:"+c.Dev, what, c, func() error {
+		if err := writeFile(path, lines(keep)); err != nil {
+			return err
+		}
+		if len(c.Dhclients) == 0 {
+			return nil
+		}
+		for _, d := range c.Dhclients {
+			if err := d.stop(c.Roots); err != nil {
+				return err
+			}
+		}
+		return restore(tg, c.Dev, c.Config)
 	})
 }
 
-// ifupdownGiveBack puts the ifstate line back (if it is missing).
-func ifupdownGiveBack(c Claimed) error {
+// ifupdownGiveBack puts the ifstate line back (if it is missing) and
+// starts the device's dhclient again as ifupdown had it: its very command
+// line (pid file, lease file, client id), in ifupdown's world.
+func ifupdownGiveBack(tg *target.Target, c Claimed) error {
+	if err := ifstateBack(c); err != nil {
+		return err
+	}
+	for _, d := range c.Dhclients {
+		if err := d.start(tg, c.Roots); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ifstateBack(c Claimed) error {
 	path := filepath.Join(c.Roots.IfstateDir(), "ifstate")
 	b, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -27,15 +28,28 @@ type Lease struct {
 	UUID    string     `json:"uuid,omitempty"`    // NetworkManager: the bridge's in-memory profile
 	Port    string     `json:"port,omitempty"`    // NetworkManager: the NIC's in-memory port profile
 	Network string     `json:"network,omitempty"` // networkd: the runtime .network
+	// ifupdown: each dhclient moved (-4, -6).
+	Dhclients []MovedDhclient `json:"dhclients,omitempty"`
+}
+
+// MovedDhclient is one dhclient moved from the NIC to the bridge: the
+// bridge's, the NIC's (whose lease file gets the bridge's leases back),
+// and the bridge's lease file as it was before the NIC's leases were
+// carried in (nil: there was none).
+type MovedDhclient struct {
+	Bridge      Dhclient `json:"bridge"`
+	NIC         Dhclient `json:"nic"`
+	LeaseBefore *string  `json:"lease_before,omitempty"`
 }
 
 var leaseKind = tx.NewKind("handover.lease", stopLease, tx.KindOptions[Lease]{})
 
-// Dynamic returns the DHCP leases among a claimed device's addresses.
+// Dynamic returns the DHCP and DHCPv6 leases among a claimed device's
+// addresses.
 func Dynamic(c Claimed) []host.Address {
 	var out []host.Address
 	for _, a := range c.Addresses {
-		if a.Origin == host.OriginDHCP {
+		if a.Origin == host.OriginDHCP || a.Origin == host.OriginDHCPv6 {
 			out = append(out, a)
 		}
 	}
@@ -43,14 +57,17 @@ func Dynamic(c Claimed) []host.Address {
 }
 
 // CanMoveLease says why the DHCP client of c's leases cannot move to a
-// bridge (nil when it can): only NetworkManager's and networkd's can yet.
+// bridge (nil when it can): NetworkManager's, networkd's and the dhclient
+// ifupdown started can.
 func CanMoveLease(c Claimed, to string) error {
 	leases := Dynamic(c)
 	if len(leases) == 0 {
 		return nil
 	}
-	switch c.Manager {
-	case host.NetworkManager, host.Networkd:
+	switch {
+	case c.Manager == host.NetworkManager, c.Manager == host.Networkd:
+		return nil
+	case c.Manager == host.Ifupdown && len(c.Dhclients) > 0:
 		return nil
 	}
 	client := leases[0].Client
@@ -71,7 +88,13 @@ func CanMoveLease(c Claimed, to string) error {
 //     it does not manage), each AddAndActivateConnection2 with
 //     persist=volatile: NM has the NIC back as br0's port only;
 //   - networkd: /run/systemd/network/00-rewire-lease-br0.network, the
-//     NIC's .network matched to br0 with its IAID, and `networkctl reload`.
+//     NIC's .network matched to br0 with its IAID, and `networkctl reload`;
+//   - ifupdown: the NIC's leases carried into br0's lease file
+//     (/var/lib/dhcp/dhclient.br0.leases, `interface "br0"`, the DUID
+//     line kept) and dhclient started with ifupdown's command line for br0
+//     (`dhclient -4 -v -i -pf /run/dhclient.br0.pid -lf ... -I -df
+//     /var/lib/dhcp/dhclient6.eth0.leases br0`): with the same MAC and
+//     DUID it is the same client, and REQUESTs the NIC's address.
 func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
 	mac, err := net.ParseMAC(macText)
 	if err != nil {
@@ -94,7 +117,11 @@ func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
 			return err
 		}
 		port := nmPortProfile(c.Dev, l.Port, l.UUID)
-		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (NetworkManager: in-memory profiles %s for %s, ipv4.method auto, MAC %s, and %s for its port %s)", c.Dev, to, l.UUID, to, mac, l.Port, c.Dev), l, func() error {
+		v6 := ""
+		if c.DHCPv6 != nil {
+			v6 = fmt.Sprintf(", ipv6.dhcp-iaid %d ipv6.dhcp-duid %s", c.DHCPv6.IAID, c.DHCPv6.DUID)
+		}
+		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (NetworkManager: in-memory profiles %s for %s, MAC %s%s, and %s for its port %s)", c.Dev, to, l.UUID, to, mac, v6, l.Port, c.Dev), l, func() error {
 			return nmActivate(c.Roots, c.Dev, to, settings, port)
 		}); err != nil {
 			return err
@@ -105,11 +132,43 @@ func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
 			return err
 		}
 		l.Network = filepath.Join(c.Roots.Run, "systemd/network", dropInName(c.Roots, "rewire-lease-"+to))
-		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (systemd-networkd: %s, DHCP as %s had it; networkctl reload)", c.Dev, to, l.Network, c.File), l, func() error {
+		v6 := ""
+		if c.DHCPv6 != nil {
+			v6 = fmt.Sprintf(", DHCPv6 IAID %d", c.DHCPv6.IAID)
+		}
+		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (systemd-networkd: %s, DHCP as %s had it%s; networkctl reload)", c.Dev, to, l.Network, c.File, v6), l, func() error {
 			if err := writeFile(l.Network, body); err != nil {
 				return err
 			}
 			return reloadNetworkd(c.Roots)
+		}); err != nil {
+			return err
+		}
+	case host.Ifupdown:
+		how := "setsid"
+		if systemdIsInit() {
+			how = "transient units rewire-dhclient-" + to + "*.service"
+		}
+		var argvs []string
+		for _, d := range c.Dhclients {
+			m := MovedDhclient{Bridge: d.forDev(to), NIC: d}
+			if b, err := os.ReadFile(c.Roots.Under(m.Bridge.LeaseFile)); err == nil {
+				before := string(b)
+				m.LeaseBefore = &before
+			}
+			l.Dhclients = append(l.Dhclients, m)
+			argvs = append(argvs, strings.Join(m.Bridge.Argv, " "))
+		}
+		if err := leaseKind.Apply(s, "lease:"+to, desc("move %s's DHCP client to %s (ifupdown's dhclient, %s: %s; %s's leases carried over)", c.Dev, to, how, strings.Join(argvs, "; "), c.Dev), l, func() error {
+			for _, m := range l.Dhclients {
+				if err := carryLeases(c.Roots, m.NIC, m.Bridge); err != nil {
+					return err
+				}
+				if err := m.Bridge.start(tg, c.Roots); err != nil {
+					return err
+				}
+			}
+			return nil
 		}); err != nil {
 			return err
 		}
@@ -129,7 +188,7 @@ func waitLease(tg *target.Target, r host.Roots, to, manager string, leases []hos
 		for _, want := range leases {
 			ok := false
 			for _, a := range d.Addresses {
-				if a.CIDR == want.CIDR && a.Origin == host.OriginDHCP && a.Client == manager {
+				if a.CIDR == want.CIDR && a.Origin == want.Origin && holds(a.Client, manager) {
 					ok = true
 				}
 			}
@@ -145,6 +204,12 @@ func waitLease(tg *target.Target, r host.Roots, to, manager string, leases []hos
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// holds says whether client is manager's: ifupdown's is a dhclient
+// process of its own ("dhclient pid N").
+func holds(client, manager string) bool {
+	return client == manager || manager == host.Ifupdown && strings.HasPrefix(client, "dhclient pid ")
 }
 
 // stopLease stops the bridge's client: NetworkManager deletes the
@@ -173,6 +238,35 @@ func stopLease(tg *target.Target, l Lease) error {
 			return err
 		}
 		return reloadNetworkd(l.Roots)
+	case host.Ifupdown:
+		return stopDhclientLease(l)
+	}
+	return nil
+}
+
+// stopDhclientLease stops the bridge's dhclients (no release), carries
+// their leases back to the NIC's lease files (the NIC's clients, started
+// again by the claim's undo, REQUEST the addresses as renewed) and puts
+// the bridge's lease files back as they were.
+func stopDhclientLease(l Lease) error {
+	for i := len(l.Dhclients) - 1; i >= 0; i-- {
+		m := l.Dhclients[i]
+		if err := m.Bridge.stop(l.Roots); err != nil {
+			return err
+		}
+		path := l.Roots.Under(m.Bridge.LeaseFile)
+		if _, err := os.Stat(path); err == nil {
+			if err := carryLeases(l.Roots, m.Bridge, m.NIC); err != nil {
+				return err
+			}
+		}
+		if m.LeaseBefore != nil {
+			if err := writeFile(path, *m.LeaseBefore); err != nil {
+				return err
+			}
+		} else if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return err
+		}
 	}
 	return nil
 }

@@ -9,8 +9,10 @@ import (
 )
 
 // networkdBridgeNetwork is the NIC's .network for the bridge: [Match]
-// Name=BR, the NIC's [Link] and Bridge= dropped, and the NIC's IAID in
-// [DHCPv4] (from its lease's client id) so the client identity stays.
+// Name=BR, the NIC's [Link] and Bridge= dropped, and the NIC's IAIDs in
+// [DHCPv4] (from its lease's client id) and [DHCPv6] (from its link
+// state) so the client identity stays: the server renews the same
+// addresses.
 func networkdBridgeNetwork(c Claimed, to string) (string, error) {
 	b, err := os.ReadFile(c.Roots.Under(c.File))
 	if err != nil {
@@ -22,9 +24,13 @@ func networkdBridgeNetwork(c Claimed, to string) (string, error) {
 			iaid = leaseIAID(c.Roots.Under(a.Lease))
 		}
 	}
+	iaid6 := ""
+	if c.DHCPv6 != nil {
+		iaid6 = strconv.FormatUint(uint64(c.DHCPv6.IAID), 10)
+	}
 	var out []string
 	out = append(out, "# rewire: "+c.Dev+"'s DHCP client, moved to "+to+" with its lease", "[Match]", "Name="+to, "")
-	section, dhcp4 := "", false
+	section, dhcp4, dhcp6 := "", false, false
 	for _, line := range strings.Split(string(b), "\n") {
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "[") {
@@ -37,6 +43,14 @@ func networkdBridgeNetwork(c Claimed, to string) (string, error) {
 				}
 				continue
 			}
+			if section == "[DHCPv6]" {
+				dhcp6 = true
+				out = append(out, line)
+				if iaid6 != "" {
+					out = append(out, "IAID="+iaid6)
+				}
+				continue
+			}
 		}
 		if section == "[Match]" || section == "[Link]" || strings.HasPrefix(t, "Bridge=") || strings.HasPrefix(t, "IAID=") {
 			continue
@@ -45,6 +59,9 @@ func networkdBridgeNetwork(c Claimed, to string) (string, error) {
 	}
 	if !dhcp4 && iaid != "" {
 		out = append(out, "[DHCPv4]", "IAID="+iaid)
+	}
+	if !dhcp6 && iaid6 != "" {
+		out = append(out, "[DHCPv6]", "IAID="+iaid6)
 	}
 	return strings.Join(out, "\n") + "\n", nil
 }

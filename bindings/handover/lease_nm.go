@@ -2,6 +2,7 @@ package handover
 
 import (
 	"net"
+	"strconv"
 
 	"github.com/godbus/dbus/v5"
 
@@ -9,9 +10,10 @@ import (
 	"rewire/bindings/host"
 )
 
-// nmBridgeProfile is the in-memory profile for the bridge: its ipv4 (and
-// ipv6) method, DHCP client id and hostname options from the NIC's
-// profile, the NIC's MAC, no STP (a port must forward at once).
+// nmBridgeProfile is the in-memory profile for the bridge: its ipv4
+// method, DHCP client id and hostname options and its ipv6 setting from
+// the NIC's profile (a DHCPv6 lease with the NIC's IAID and DUID), the
+// NIC's MAC, no STP (a port must forward at once).
 func nmBridgeProfile(c Claimed, to, uuid string, mac net.HardwareAddr) (map[string]map[string]dbus.Variant, error) {
 	orig := map[string]map[string]dbus.Variant{}
 	if c.UUID != "" {
@@ -34,9 +36,30 @@ func nmBridgeProfile(c Claimed, to, uuid string, mac net.HardwareAddr) (map[stri
 			ipv4[k] = v
 		}
 	}
+	if !hasDHCPv4(c) {
+		// Only a DHCPv6 lease moves: IPv4 as the NIC's profile had it.
+		ipv4 = map[string]dbus.Variant{"method": dbus.MakeVariant("disabled")}
+		for _, k := range []string{"method", "address-data", "gateway", "route-data", "route-metric", "dns", "dns-search", "never-default", "may-fail"} {
+			if v, ok := orig["ipv4"][k]; ok {
+				ipv4[k] = v
+			}
+		}
+	}
+	// IPv6 as the NIC's profile had it (method, address generation, RA
+	// and DHCPv6 options); a DHCPv6 lease under the NIC's identity (its
+	// IAID, which NetworkManager derives from the interface name, and its
+	// DUID), so the server renews the same address on the bridge.
 	ipv6 := map[string]dbus.Variant{"method": dbus.MakeVariant("ignore")}
-	if v, ok := orig["ipv6"]["method"]; ok {
-		ipv6["method"] = v
+	for _, k := range []string{"method", "addr-gen-mode", "token", "ip6-privacy", "dhcp-hostname", "dhcp-send-hostname", "dhcp-timeout", "route-metric", "ra-timeout"} {
+		if v, ok := orig["ipv6"][k]; ok {
+			ipv6[k] = v
+		}
+	}
+	if c.DHCPv6 != nil {
+		ipv6["dhcp-iaid"] = dbus.MakeVariant(strconv.FormatUint(uint64(c.DHCPv6.IAID), 10))
+		if c.DHCPv6.DUID != "" {
+			ipv6["dhcp-duid"] = dbus.MakeVariant(c.DHCPv6.DUID)
+		}
 	}
 	return map[string]map[string]dbus.Variant{
 		"connection": {"id": dbus.MakeVariant("rewire-" + to), "uuid": dbus.MakeVariant(uuid), "type": dbus.MakeVariant("bridge"),

@@ -26,6 +26,9 @@ func claimNetworkd(s *tx.Session, c Claimed) error {
 		return err
 	}
 	c.Config = cfg
+	if hasDHCPv6(c) {
+		c.DHCPv6 = networkdDHCPv6ID(s.Target, c.Roots, c.Dev)
+	}
 	c.DropIn = filepath.Join(c.Roots.Run, "systemd/network", dropInName(c.Roots, "rewire-"+c.Dev))
 	if err := pingNetworkd(c.Roots); err != nil {
 		return unreachable(host.Networkd, c.Dev, err)

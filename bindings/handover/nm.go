@@ -48,6 +48,9 @@ func claimNM(s *tx.Session, c Claimed) error {
 	} else if ext {
 		return nil
 	}
+	if hasDHCPv6(c) {
+		c.DHCPv6 = nmDHCPv6ID(conn, dev)
+	}
 	return claimKind.Apply(s, "handover:"+c.Dev, desc("hand %s over from NetworkManager (nmcli device set %s managed no; profile %s)", c.Dev, c.Dev, c.Profile), c, func() error {
 		return nmSetManaged(conn, dev, c.Dev, false)
 	})

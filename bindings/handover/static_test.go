@@ -42,32 +42,6 @@ func TestStaticCopyOnPurpose(t *testing.T) {
 	l.device(t, "eth0", 10*time.Second, leasedBy(host.Networkd), nd.Daemon)
 }
 
-// An ifupdown stanza whose dhclient holds the lease: rewire can neither
-// move that client nor give it back yet, so it refuses in one line
-// naming the client, and nothing changes.
-func TestIfupdownDhclientRefused(t *testing.T) {
-	l := newLab(t)
-	managertest.Ifupdown(t, l.sb, "iface eth0 inet dhcp\n", "eth0")
-	d := l.device(t, "eth0", 15*time.Second, func(d host.Device) string {
-		if a, ok := lease(d); d.Manager != host.Ifupdown || !ok || !strings.HasPrefix(a.Client, "dhclient") {
-			return "not ifupdown's dhclient's"
-		}
-		return ""
-	}, l.dhcp.Daemon)
-	res, out := l.run(t, natToBridge)
-	if res.Err == nil || !strings.Contains(res.Err.Message, "dhclient") || strings.Contains(res.Err.Message, "\n") {
-		t.Fatalf("run: %v\n%s", res.Err, out)
-	}
-	t.Logf("refused: %s", res.Err.Message)
-	after := l.device(t, "eth0", time.Second, func(host.Device) string { return "" })
-	if after.Manager != host.Ifupdown || len(after.Addresses) != len(d.Addresses) {
-		t.Errorf("eth0 changed: %+v", after)
-	}
-	if _, err := l.Host.LinkByName("br0"); err == nil {
-		t.Error("br0 outlived the refusal")
-	}
-}
-
 // A static ifupdown stanza: the claim takes eth0 out of ifupdown's state
 // (`ifquery --state` no longer lists it, so `ifdown -a` passes it by)
 // for the life of the change; rollback puts the line back.
@@ -108,4 +82,36 @@ func TestIfupdownStaticClaimed(t *testing.T) {
 		}
 		return ""
 	})
+}
+
+// A lease held by a dhclient no manager started (run by hand): rewire
+// cannot restart that client exactly, so addr.move refuses in one line
+// naming the client and {static = true}, nothing changed; {static =
+// true} keeps a static copy and says so.
+func TestForeignDhclientRefused(t *testing.T) {
+	l := newLab(t)
+	l.sb.Exec("dhclient", "-4", "-pf", "/run/by-hand.pid", "-lf", "/var/lib/dhcp/by-hand.leases", "eth0")
+	d := l.device(t, "eth0", 15*time.Second, func(d host.Device) string {
+		if a, ok := lease(d); d.Manager != host.None || !ok || !strings.HasPrefix(a.Client, "dhclient pid ") {
+			return "no lease of a hand-run dhclient"
+		}
+		return ""
+	}, l.dhcp.Daemon)
+	orig, _ := lease(d)
+	res, out := l.run(t, natToBridge)
+	if res.Err == nil || !strings.Contains(res.Err.Message, "dhclient pid") || !strings.Contains(res.Err.Message, "{static = true}) keeps a static copy") || strings.Contains(res.Err.Message, "\n") {
+		t.Fatalf("run: %v\n%s", res.Err, out)
+	}
+	t.Logf("refused: %s", res.Err.Message)
+	if _, err := l.Host.LinkByName("br0"); err == nil {
+		t.Error("br0 outlived the refusal")
+	}
+	if a, ok := hasCIDR(l.device(t, "eth0", time.Second, func(host.Device) string { return "" }), orig.CIDR); !ok || a.Origin != host.OriginDHCP {
+		t.Errorf("eth0 lost its lease: %+v", a)
+	}
+	res, out = l.run(t, `bridge.create("br0", {}) addr.move("eth0", "br0", { static = true })`)
+	if res.Err != nil || !strings.Contains(out, "(warning: a static copy of eth0's DHCP lease, kept on purpose: {static = true})") {
+		t.Fatalf("static move: %v\n%s", res.Err, out)
+	}
+	l.rollback(t, res.TxID)
 }
