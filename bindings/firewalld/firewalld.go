@@ -141,10 +141,19 @@ func (p *Plan) Apply(s *tx.Session) error {
 	if p.Nothing() {
 		return nil
 	}
+	// On a plan's replica the steps are listed only: the firewalld asked
+	// is the real target's, which a plan never changes.
+	replica := askOf(s.Target) != s.Target
+	do := func(fn func(*conn) error) error {
+		if replica {
+			return nil
+		}
+		return withConn(p.Bus, p.Bridge, fn)
+	}
 	if p.Zone != "" {
 		return zoneKind.Apply(s, "firewalld:"+p.Bridge, zoneDesc(p.Bridge, p.Zone, p.Prior),
 			Zoned{Bridge: p.Bridge, Zone: p.Zone, Prior: p.Prior, Bus: p.Bus}, func() error {
-				return withConn(p.Bus, p.Bridge, func(c *conn) error { return c.changeZone(p.Zone, p.Bridge) })
+				return do(func(c *conn) error { return c.changeZone(p.Zone, p.Bridge) })
 			})
 	}
 	for _, sv := range p.Services {
@@ -152,7 +161,7 @@ func (p *Plan) Apply(s *tx.Session) error {
 		err := serviceKind.Apply(s, "firewalld:"+p.Effective+"/"+sv,
 			fmt.Sprintf("firewalld: add service %s to zone %s for %s (runtime)", sv, p.Effective, p.Bridge),
 			Serviced{Zone: p.Effective, Service: sv, Bridge: p.Bridge, Bus: p.Bus}, func() error {
-				return withConn(p.Bus, p.Bridge, func(c *conn) error { return c.addService(p.Effective, sv) })
+				return do(func(c *conn) error { return c.addService(p.Effective, sv) })
 			})
 		if err != nil {
 			return err
