@@ -90,13 +90,17 @@ func Prepare(s *tx.Session, bridge string, services ...string) (*Plan, error) {
 	if p.Prior, err = c.zoneOf(bridge); err != nil {
 		return nil, unreachable(bridge, bus, err)
 	}
+	made := madeIn(s, bridge)
+	if made.zone != "" { // a plan's listed step: the zone it would be in
+		p.Prior = made.zone
+	}
 	p.Effective = p.Prior
 	if p.Effective == "" {
 		if p.Effective, err = c.defaultZone(); err != nil {
 			return nil, unreachable(bridge, bus, err)
 		}
 	}
-	missing, err := missingServices(c, p.Effective, services)
+	missing, err := missingServices(c, p.Effective, services, made.services)
 	if err != nil {
 		return nil, unreachable(bridge, bus, err)
 	}
@@ -119,12 +123,15 @@ func Prepare(s *tx.Session, bridge string, services ...string) (*Plan, error) {
 
 // missingServices are the services a zone does not admit (none when its
 // target is ACCEPT).
-func missingServices(c *conn, zone string, services []string) ([]string, error) {
+func missingServices(c *conn, zone string, services []string, added map[string]bool) ([]string, error) {
 	if c.target(zone) == "ACCEPT" {
 		return nil, nil
 	}
 	var out []string
 	for _, sv := range services {
+		if added[zone+"/"+sv] {
+			continue
+		}
 		ok, err := c.hasService(zone, sv)
 		if err != nil {
 			return nil, err
@@ -134,6 +141,34 @@ func missingServices(c *conn, zone string, services []string) ([]string, error) 
 		}
 	}
 	return out, nil
+}
+
+// made is what the session's open transaction already did (or, in a
+// plan, listed) for a bridge: the zone it put it in, the services it
+// added ("zone/service").
+type made struct {
+	zone     string
+	services map[string]bool
+}
+
+func madeIn(s *tx.Session, bridge string) made {
+	m := made{services: map[string]bool{}}
+	t := s.Current()
+	if t == nil {
+		return m
+	}
+	for _, st := range t.Steps() {
+		if st.Undone {
+			continue
+		}
+		if z, ok := zoneKind.Decode(st); ok && z.Bridge == bridge {
+			m.zone = z.Zone
+		}
+		if v, ok := serviceKind.Decode(st); ok {
+			m.services[v.Zone+"/"+v.Service] = true
+		}
+	}
+	return m
 }
 
 // Apply makes the plan's changes, each a journaled step.
