@@ -33,7 +33,7 @@ var (
 				return err
 			}
 			if now != z.Zone {
-				return fmt.Errorf("firewalld: %s is in zone %q, not %s", z.Bridge, now, z.Zone)
+				return fmt.Errorf("now in zone %q, not %s", now, z.Zone)
 			}
 			return nil
 		})
@@ -45,7 +45,7 @@ var (
 				return err
 			}
 			if !ok {
-				return fmt.Errorf("firewalld: zone %s no longer has service %s", v.Zone, v.Service)
+				return fmt.Errorf("zone %s no longer has service %s", v.Zone, v.Service)
 			}
 			return nil
 		})
