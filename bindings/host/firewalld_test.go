@@ -41,7 +41,7 @@ func TestFirewalldZone(t *testing.T) {
 	if !st.Running || st.Backend != "nftables" || st.DefaultZone != "public" || strings.Join(st.Active["trusted"], ",") != "lo" {
 		t.Errorf("state %+v", st)
 	}
-	out, lerr := runLua(t, tg, r, `local f = host.firewalld(); print(host.device("lo").zone, f.running, f.default_zone, f.backend, f.active.trusted[1])`)
+	out, lerr := runLua(t, tg, r, `local f = host.get_firewalld(); print(host.device("lo").zone, f.running, f.default_zone, f.backend, f.active.trusted[1])`)
 	if lerr != nil || out != "trusted\ttrue\tpublic\tnftables\tlo" {
 		t.Errorf("lua: %q %v", out, lerr)
 	}

@@ -50,7 +50,7 @@ func ModuleAt(s *tx.Session, roots *Roots) engine.Module {
 					L.Push(deviceToLua(L, d))
 					return 1
 				}},
-			{Name: "get_firewalld", Aliases: []string{"firewalld"}, Returns: []engine.Result{firewalldRecord},
+			{Name: "get_firewalld", Returns: []engine.Result{firewalldRecord},
 				Doc: "firewalld as it runs in the target's namespace, like `firewall-cmd --version`, `--get-default-zone`, `--get-zones` and `--get-active-zones`: running false (and nothing else) when it does not run; active maps each zone with interfaces to them. A device's zone is host.get_device(name).zone.", Fn: func(L *lua.LState) int {
 					st, err := FirewalldOf(s.Target, rootsOf())
 					if err != nil {
