@@ -3,6 +3,7 @@ package firewalld_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"rewire/bindings/firewalld"
 	"rewire/bindings/host/managertest"
@@ -26,9 +27,11 @@ func TestDefaultZoneBlocksDHCPUntilLibvirtZone(t *testing.T) {
 	}
 
 	s := l.session(t)
+	start := time.Now()
 	if err := firewalld.Allow(s, "br0", firewalld.DHCP, firewalld.DNS); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("zone step (ask, journal, change) took %v", time.Since(start))
 	steps := s.Current().Steps()
 	if len(steps) != 1 || steps[0].Kind != "firewalld.zone" || !strings.Contains(steps[0].Desc, "br0 from no zone to zone libvirt") {
 		t.Fatalf("steps: %+v", steps)
@@ -47,9 +50,11 @@ func TestDefaultZoneBlocksDHCPUntilLibvirtZone(t *testing.T) {
 		t.Fatalf("second Allow: %v, steps %d", err, len(s.Current().Steps()))
 	}
 
+	start = time.Now()
 	if rep := s.Rollback(); rep.Err() != nil {
 		t.Fatal(rep.Err())
 	}
+	t.Logf("rollback took %v", time.Since(start))
 	if z := fw.ZoneOf(t, "br0"); z != "" {
 		t.Fatalf("br0 in zone %q after rollback, want none", z)
 	}
