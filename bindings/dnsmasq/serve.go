@@ -179,12 +179,17 @@ func Serve(s *tx.Session, bridge string, o Options) error {
 	return fw.Apply(s)
 }
 
-// services are what firewalld must let through to the bridge.
+// services are what firewalld must let through to the bridge: DHCP (of
+// the range's family) and DNS when served.
 func (o *Options) services() []string {
-	if o.DNSServer {
-		return []string{firewalld.DHCP, firewalld.DNS}
+	out := []string{firewalld.DHCP}
+	if ip := net.ParseIP(o.Range[0]); ip != nil && ip.To4() == nil {
+		out[0] = firewalld.DHCPv6
 	}
-	return []string{firewalld.DHCP}
+	if o.DNSServer {
+		out = append(out, firewalld.DNS)
+	}
+	return out
 }
 
 func stateRootDir(s *tx.Session, bridge string) string {

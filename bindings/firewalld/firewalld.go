@@ -16,6 +16,9 @@
 //     ships it): the same design for NM's shared-connection bridges (it
 //     forwards, and admits DHCP, DNS and SSH to the host), so a host
 //     without libvirt's zone gets the same behaviour;
+//
+// either only if it admits every service asked for, as this firewalld
+// has it (nm-shared has no dhcpv6);
 //  3. otherwise the bridge stays in its zone (the default zone when it is
 //     bound to none) and the services it needs (dhcp, and dns when DNS is
 //     served) are added to that zone at runtime — the least it takes, with
@@ -49,8 +52,9 @@ const (
 
 // Service names as firewalld knows them.
 const (
-	DHCP = "dhcp"
-	DNS  = "dns"
+	DHCP   = "dhcp"
+	DHCPv6 = "dhcpv6"
+	DNS    = "dns"
 )
 
 // Plan is what letting services through to a bridge takes: nothing (no
@@ -112,7 +116,16 @@ func Prepare(s *tx.Session, bridge string, services ...string) (*Plan, error) {
 		return nil, unreachable(bridge, bus, err)
 	}
 	for _, z := range []string{LibvirtZone, NMSharedZone} {
-		if contains(zones, z) {
+		if !contains(zones, z) {
+			continue
+		}
+		// The zone as this firewalld has it (an admin may have edited
+		// it; nm-shared has no dhcpv6) must admit them all.
+		left, err := missingServices(c, z, services, made.services)
+		if err != nil {
+			return nil, unreachable(bridge, bus, err)
+		}
+		if len(left) == 0 {
 			p.Zone = z
 			return p, nil
 		}

@@ -97,6 +97,21 @@ func (l *lan) dhcp(t *testing.T, tries string) string {
 	return strings.TrimSpace(string(b))
 }
 
+// dnsAnswers reports whether the host's DNS server on br0 answers the
+// guest (from 192.168.100.99): dnsmasq with no upstream says REFUSED or
+// NXDOMAIN ("server can't find"); a firewall in the way leaves the
+// client with no answer.
+func (l *lan) dnsAnswers(t *testing.T) (bool, string) {
+	t.Helper()
+	run(t, l.guest, "ip", "addr", "replace", "192.168.100.99/24", "dev", "eth0")
+	out, err := l.guest.Run(nil, "timeout", "5", "busybox", "nslookup", "-timeout=2", "-retry=1", "vm1.rewire.test", "192.168.100.1")
+	s := strings.TrimSpace(string(out))
+	if err != nil {
+		s += " (" + err.Error() + ")"
+	}
+	return strings.Contains(s, "server can't find") || strings.Contains(s, "Name:"), s
+}
+
 // libvirtZone is a zone as libvirt's package adds one for its networks
 // (forwarding, DHCP and DNS to the host), written here for the test.
 const libvirtZone = `<?xml version="1.0" encoding="utf-8"?>

@@ -55,19 +55,40 @@ func TestServeMovesBridgeIntoNMShared(t *testing.T) {
 }
 
 // Neither libvirt's zone nor nm-shared: br0 stays bound to no zone and the
-// default zone (public) gets the dhcp service at runtime, one step; the
-// guest is leased; rollback leaves public's services exactly as they were.
+// default zone (public) gets the dhcp and dns services at runtime, a step
+// each; the guest is leased and answered; rollback leaves public's
+// services exactly as they were.
 func TestServeAddsServiceToDefaultZone(t *testing.T) {
 	l := newLAN(t)
 	fw := managertest.StartFirewalld(t, l.sb, managertest.FirewalldOptions{Without: []string{"nm-shared"}})
 	before := fw.Services(t, "public")
 	s := l.session(t)
-	if err := dnsmasq.Serve(s, "br0", serveOpts); err != nil {
+	opts := serveOpts
+	opts.DNSServer = true
+	if err := dnsmasq.Serve(s, "br0", opts); err != nil {
 		t.Fatal(err)
 	}
 	steps := s.Current().Steps()
-	if k := strings.Join(kinds(s), " "); k != "dnsmasq.serve firewalld.service" || !strings.Contains(steps[1].Desc, "add service dhcp to zone public for br0") {
+	if k := strings.Join(kinds(s), " "); k != "dnsmasq.serve firewalld.service firewalld.service" ||
+		!strings.Contains(steps[1].Desc, "add service dhcp to zone public for br0") || !strings.Contains(steps[2].Desc, "add service dns to zone public") {
 		t.Fatalf("steps %q (%s)", k, steps[len(steps)-1].Desc)
+	}
+	if ok, out := l.dnsAnswers(t); !ok {
+		t.Fatalf("DNS on br0 does not answer with dns in public: %s", out)
+	} else {
+		t.Logf("DNS answers: %s", out)
+	}
+	// The service is what lets it through: without it the query is lost.
+	if out, err := fw.Cmd(t, l.sb, "--zone=public", "--remove-service=dns"); err != nil {
+		t.Fatalf("firewall-cmd: %v %s", err, out)
+	}
+	if ok, out := l.dnsAnswers(t); ok {
+		t.Fatalf("DNS answered with no dns service in public: %s", out)
+	} else {
+		t.Logf("without the service: %s", out)
+	}
+	if out, err := fw.Cmd(t, l.sb, "--zone=public", "--add-service=dns"); err != nil {
+		t.Fatalf("firewall-cmd: %v %s", err, out)
 	}
 	if z := fw.ZoneOf(t, "br0"); z != "" {
 		t.Fatalf("br0 was moved to zone %q", z)

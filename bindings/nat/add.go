@@ -49,7 +49,11 @@ func Forward(s *tx.Session, bridge, cidr, tag string) (Result, error) {
 	}
 	// The rules let DHCP and DNS from the bridge to the host; where
 	// firewalld runs, its zone must too (asked before any rule goes in).
-	fw, err := firewalld.Prepare(s, bridge, firewalld.DHCP, firewalld.DNS)
+	dhcp := firewalld.DHCP
+	if f == IPv6 {
+		dhcp = firewalld.DHCPv6
+	}
+	fw, err := firewalld.Prepare(s, bridge, dhcp, firewalld.DNS)
 	if err != nil {
 		return Result{}, err
 	}
