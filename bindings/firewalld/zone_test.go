@@ -21,6 +21,11 @@ func TestDefaultZoneBlocksDHCPUntilLibvirtZone(t *testing.T) {
 	if z := fw.ZoneOf(t, "br0"); z != "" {
 		t.Fatalf("br0 starts in zone %q, want none", z)
 	}
+	// firewalld's nftables backend, in this namespace's own nftables: an
+	// interface in no zone goes to the default zone's chains.
+	if out := run(t, l.host, "nft", "list", "chain", "inet", "firewalld", "filter_INPUT_ZONES"); !strings.Contains(out, "goto filter_IN_public") {
+		t.Fatalf("no catch-all to the default zone in firewalld's table:\n%s", out)
+	}
 	managertest.StartDHCP(t, l.host, "br0", "192.168.100.10", "192.168.100.20")
 	if ip := l.dhcp(t, "3"); ip != "" {
 		t.Fatalf("with br0 in firewalld's default zone the guest got %s: the step would not be needed", ip)
