@@ -15,10 +15,9 @@
 //  2. NetworkManager's `nm-shared` zone, when firewalld has it (NetworkManager
 //     ships it): the same design for NM's shared-connection bridges (it
 //     forwards, and admits DHCP, DNS and SSH to the host), so a host
-//     without libvirt's zone gets the same behaviour;
-//
-// either only if it admits every service asked for, as this firewalld
-// has it (nm-shared has no dhcpv6);
+//     without libvirt's zone gets the same behaviour (either is taken
+//     only if it admits every service asked for, as this firewalld has
+//     it: nm-shared has no dhcpv6);
 //  3. otherwise the bridge stays in its zone (the default zone when it is
 //     bound to none) and the services it needs (dhcp, and dns when DNS is
 //     served) are added to that zone at runtime — the least it takes, with
@@ -34,10 +33,16 @@
 // firewalld running in the target's namespace: nothing is asked, done or
 // journaled. firewalld running but its bus unreachable: a one-line error
 // naming firewalld and the bridge, before anything changes.
+//
+// Runtime means until firewalld reloads, restarts or the host reboots:
+// then the bridge is back in its permanent zone (none: the default zone).
+// `rewire plan` lists the step, decided by asking the target's firewalld,
+// and changes nothing there (AskOrigin).
 package firewalld
 
 import (
 	"fmt"
+	"strings"
 
 	"rewire/bindings/errkind"
 	"rewire/bindings/host"
@@ -89,10 +94,13 @@ func Prepare(s *tx.Session, bridge string, services ...string) (*Plan, error) {
 	if err != nil {
 		return nil, unreachable(bridge, bus, err)
 	}
+	failed := func(err error) error {
+		return errkind.System("firewalld did not say whether %s admits DHCP/DNS (asked on %s): %s", bridge, bus, oneLine(err))
+	}
 	defer c.close()
 	p := &Plan{Bridge: bridge, Bus: bus}
 	if p.Prior, err = c.zoneOf(bridge); err != nil {
-		return nil, unreachable(bridge, bus, err)
+		return nil, failed(err)
 	}
 	made := madeIn(s, bridge)
 	if made.zone != "" { // a plan's listed step: the zone it would be in
@@ -101,19 +109,19 @@ func Prepare(s *tx.Session, bridge string, services ...string) (*Plan, error) {
 	p.Effective = p.Prior
 	if p.Effective == "" {
 		if p.Effective, err = c.defaultZone(); err != nil {
-			return nil, unreachable(bridge, bus, err)
+			return nil, failed(err)
 		}
 	}
 	missing, err := missingServices(c, p.Effective, services, made.services)
 	if err != nil {
-		return nil, unreachable(bridge, bus, err)
+		return nil, failed(err)
 	}
 	if len(missing) == 0 {
 		return p, nil
 	}
 	zones, err := c.zones()
 	if err != nil {
-		return nil, unreachable(bridge, bus, err)
+		return nil, failed(err)
 	}
 	for _, z := range []string{LibvirtZone, NMSharedZone} {
 		if !contains(zones, z) {
@@ -123,7 +131,7 @@ func Prepare(s *tx.Session, bridge string, services ...string) (*Plan, error) {
 		// it; nm-shared has no dhcpv6) must admit them all.
 		left, err := missingServices(c, z, services, made.services)
 		if err != nil {
-			return nil, unreachable(bridge, bus, err)
+			return nil, failed(err)
 		}
 		if len(left) == 0 {
 			p.Zone = z
@@ -243,7 +251,7 @@ func withConn(bus, bridge string, fn func(*conn) error) error {
 	}
 	defer c.close()
 	if err := fn(c); err != nil {
-		return errkind.System("firewalld: %s: %v", bridge, err)
+		return errkind.System("firewalld: %s: %s", bridge, oneLine(err))
 	}
 	return nil
 }
@@ -251,8 +259,10 @@ func withConn(bus, bridge string, fn func(*conn) error) error {
 // unreachable is the one-line error for a firewalld that runs but cannot
 // be asked about bridge.
 func unreachable(bridge, bus string, err error) error {
-	return errkind.System("firewalld runs but its D-Bus is unreachable (%s): cannot let DHCP/DNS through to %s: %v", bus, bridge, err)
+	return errkind.System("firewalld runs but its D-Bus is unreachable (%s): cannot let DHCP/DNS through to %s: %s", bus, bridge, oneLine(err))
 }
+
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 func contains(xs []string, x string) bool {
 	for _, y := range xs {
