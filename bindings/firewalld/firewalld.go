@@ -34,8 +34,12 @@
 // journaled. firewalld running but its bus unreachable: a one-line error
 // naming firewalld and the bridge, before anything changes.
 //
-// Runtime means until firewalld reloads, restarts or the host reboots:
-// then the bridge is back in its permanent zone (none: the default zone).
+// Runtime means: until firewalld restarts, the host reboots or firewalld
+// reloads with FlushAllOnReload=yes (its default; with no, a reload keeps
+// interfaces' zones but not added services); then the bridge is back in
+// its permanent zone (none: the default zone), and undo finds nothing to
+// do. NetworkManager re-binds its own devices after a reload; rewire does
+// not watch for one.
 // `rewire plan` lists the step, decided by asking the target's firewalld,
 // and changes nothing there (AskOrigin).
 package firewalld

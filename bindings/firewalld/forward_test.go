@@ -11,6 +11,7 @@ import (
 // nat.forward puts the bridge into the libvirt zone too (its rules admit
 // DHCP and DNS to the host); committed, the run rolls back later from the
 // journal alone, and refuses while an admin has moved the bridge since.
+// A firewalld reload that dropped the binding leaves undo nothing to do.
 func TestForwardZoneCommittedRollback(t *testing.T) {
 	l := newLAN(t)
 	fw := managertest.StartFirewalld(t, l.sb, managertest.FirewalldOptions{Zones: map[string]string{"libvirt": libvirtZone}})
@@ -46,5 +47,19 @@ func TestForwardZoneCommittedRollback(t *testing.T) {
 	}
 	if z := fw.ZoneOf(t, "br0"); z != "" {
 		t.Fatalf("br0 in zone %q after rollback, want none", z)
+	}
+
+	// A reload with FlushAllOnReload=yes (firewalld's default) drops
+	// runtime bindings: br0 is in no zone again, and undo has nothing to do.
+	s = l.session(t)
+	if _, err := nat.Forward(s, "br0", "192.168.100.0/24", ""); err != nil {
+		t.Fatal(err)
+	}
+	fw.Reload(t)
+	if z := fw.ZoneOf(t, "br0"); z != "" {
+		t.Fatalf("br0 in zone %q after firewalld's reload, want none", z)
+	}
+	if rep := s.Rollback(); rep.Err() != nil {
+		t.Fatalf("rollback after firewalld's reload: %v", rep.Err())
 	}
 }
