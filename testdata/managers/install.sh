@@ -30,6 +30,19 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
+# firewalld's package enables its unit: at the next boot it would firewall
+# the machine's own namespace (default zone public: ssh only). When this
+# script installed it, it is disabled and masked (which also stops D-Bus
+# activation); the tests run their own, in their namespaces. An admin's
+# firewalld that was installed before is left as it was.
+for p in "${missing[@]}"; do
+  if [ "$p" = firewalld ]; then
+    systemctl --no-reload disable firewalld.service >/dev/null 2>&1 || true
+    systemctl --no-reload mask firewalld.service >/dev/null 2>&1 || true
+    echo "install.sh: firewalld installed for the tests; its unit is disabled and masked on this machine (systemctl unmask firewalld to use it)"
+  fi
+done
+
 # No manager may run in the machine's namespace: none of ours was started
 # here (the tests start theirs later, in namespaces of their own).
 self=$(readlink /proc/self/ns/net)
