@@ -24,8 +24,9 @@ import (
 // direct rules); RHEL 9.3's firewalld 1.2.5 carries the same change as a
 // backport, upstream's 1.2.5–1.3.x do not — Debian 12's 1.3.3 flushes
 // them. A version number alone cannot tell a backport, so below 2.0.0 the
-// daemon's own code is read for the function that change added. With the
-// iptables backend firewalld flushes them in every version.
+// daemon's own code is read for the function that change added; one that
+// has it still flushes while it holds direct rules. With the iptables
+// backend firewalld flushes them in every version.
 
 // fixedIn is the first upstream version that leaves iptables alone with
 // the nftables backend.
@@ -48,7 +49,8 @@ func ReloadWarning(tg *target.Target) string {
 	if err != nil {
 		return fmt.Sprintf("firewalld runs, but whether its reload flushes rewire's iptables rules is unknown: %v", err)
 	}
-	if !flushesIptables(st.Version, st.Backend, func() bool { return patched(pid) }) {
+	direct := func() bool { return hasDirect(host.RootsFor(ask).BusAddr()) }
+	if !flushesIptables(st.Version, st.Backend, func() bool { return patched(pid) }, direct) {
 		return ""
 	}
 	backend := st.Backend
@@ -59,16 +61,45 @@ func ReloadWarning(tg *target.Target) string {
 }
 
 // flushesIptables decides from firewalld's version and backend, reading
-// its code (patched) only when the version cannot tell.
-func flushesIptables(version, backend string, patched func() bool) bool {
+// its code (patched) only when the version cannot tell; a firewalld that
+// skips the flush still makes it while it holds direct rules.
+func flushesIptables(version, backend string, patched, direct func() bool) bool {
 	if backend == "iptables" {
 		return true
 	}
 	v, ok := parseVersion(version)
-	if ok && !less(v, fixedIn) {
-		return false
+	if (ok && !less(v, fixedIn)) || patched() {
+		return direct()
 	}
-	return !patched()
+	return true
+}
+
+// hasDirect reports whether firewalld holds direct rules, chains or
+// passthroughs (`firewall-cmd --direct --get-all-rules` and the like);
+// unknown counts as yes.
+func hasDirect(bus string) bool {
+	c, err := dial(bus)
+	if err != nil {
+		return true
+	}
+	defer c.close()
+	const direct = busName + ".direct"
+	var rules []struct {
+		IPV, Table, Chain string
+		Priority          int32
+		Args              []string
+	}
+	var chains []struct{ IPV, Table, Chain string }
+	var passthroughs []struct {
+		IPV  string
+		Args []string
+	}
+	if c.call(direct+".getAllRules", []any{&rules}) != nil ||
+		c.call(direct+".getAllChains", []any{&chains}) != nil ||
+		c.call(direct+".getAllPassthroughs", []any{&passthroughs}) != nil {
+		return true
+	}
+	return len(rules)+len(chains)+len(passthroughs) > 0
 }
 
 // patched reports whether the firewalld process pid runs code that skips
