@@ -53,7 +53,7 @@ func Module(s *tx.Session) engine.Module {
 				}},
 			{Name: "serve", Params: []engine.Param{bridge, {Name: "opts", Type: "table", Doc: "range: {first, last} or \"first-last\"", Fields: []engine.Field{engine.Key("range", "string[]|string"),
 				engine.Opt("router", "string"), engine.Opt("dns", "string[]"), engine.Opt("lease_time", "string"), engine.Opt("dns_server", "boolean"), engine.Opt("hosts", hostList)}}},
-				Doc: "Runs a dnsmasq handing out DHCP leases on the bridge (DHCP only unless dns_server=true), as libvirt does for a network; it outlives rewire. Rollback stops it and removes its files.",
+				Doc: "Runs a dnsmasq handing out DHCP leases on the bridge (DHCP only unless dns_server=true), as libvirt does for a network; it outlives rewire. Where firewalld runs, the bridge then goes into a zone that admits DHCP/DNS (libvirt, else nm-shared, else the services added to its zone; runtime, a step of its own). Rollback stops it, removes its files and puts the bridge back in its zone.",
 				Fn: func(L *lua.LState) int {
 					br := L.CheckString(1)
 					o, err := optionsFrom(L, 2)

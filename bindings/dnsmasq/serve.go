@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"rewire/bindings/errkind"
+	"rewire/bindings/firewalld"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/lua/engine"
@@ -130,7 +131,9 @@ type served struct {
 // Serve runs dnsmasq for a bridge — what libvirt starts for a network:
 // `dnsmasq --conf-file=/dev/null --bind-interfaces --interface=BRIDGE
 // --dhcp-range=A,B ...` in the target's namespace. It survives rewire
-// exiting; rollback stops it and removes its files.
+// exiting; rollback stops it and removes its files. Where firewalld runs,
+// the bridge then goes into a zone that admits DHCP (and DNS when served),
+// as libvirt does (bindings/firewalld; runtime, its own journaled step).
 func Serve(s *tx.Session, bridge string, o Options) error {
 	if err := checkBridge(bridge); err != nil {
 		return err
@@ -148,7 +151,13 @@ func Serve(s *tx.Session, bridge string, o Options) error {
 	if _, err := os.Stat(in.Dir); err == nil {
 		return fmt.Errorf("stale dnsmasq state for %s in %s (left by a crash? `rewire recover` removes it)", bridge, in.Dir)
 	}
-	return serveKind.Apply(s, "dnsmasq:"+bridge, fmt.Sprintf("serve DHCP %s-%s on %s", o.Range[0], o.Range[1], bridge), served{Bridge: bridge, Dir: in.Dir}, func() error {
+	// firewalld (when it runs) is asked before anything starts: an
+	// unreachable one fails the serve with nothing changed.
+	fw, err := firewalld.Prepare(s, bridge, o.services()...)
+	if err != nil {
+		return err
+	}
+	err = serveKind.Apply(s, "dnsmasq:"+bridge, fmt.Sprintf("serve DHCP %s-%s on %s", o.Range[0], o.Range[1], bridge), served{Bridge: bridge, Dir: in.Dir}, func() error {
 		if err := os.MkdirAll(in.Dir, 0o700); err != nil {
 			return err
 		}
@@ -164,6 +173,23 @@ func Serve(s *tx.Session, bridge string, o Options) error {
 		}
 		return in.start(s.Target, o.args(bridge, in))
 	})
+	if err != nil {
+		return err
+	}
+	return fw.Apply(s)
+}
+
+// services are what firewalld must let through to the bridge: DHCP (of
+// the range's family) and DNS when served.
+func (o *Options) services() []string {
+	out := []string{firewalld.DHCP}
+	if ip := net.ParseIP(o.Range[0]); ip != nil && ip.To4() == nil {
+		out[0] = firewalld.DHCPv6
+	}
+	if o.DNSServer {
+		out = append(out, firewalld.DNS)
+	}
+	return out
 }
 
 func stateRootDir(s *tx.Session, bridge string) string {

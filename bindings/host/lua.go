@@ -28,7 +28,7 @@ func ModuleAt(s *tx.Session, roots *Roots) engine.Module {
 	}
 	return engine.Module{
 		Name: "host",
-		Doc:  "Who manages the host's network devices and how each address came (read-only): NetworkManager, systemd-networkd, ifupdown, netplan, network-scripts, firewalld zones.",
+		Doc:  "Who manages the host's network devices and how each address came (read-only): NetworkManager, systemd-networkd, ifupdown, netplan, network-scripts, firewalld and its zones.",
 		Funcs: []engine.Func{
 			{Name: "list_managers", Aliases: []string{"managers"}, Returns: []engine.Result{engine.Rows(
 				engine.Key("name", "string"), engine.Key("version", "string"), engine.Key("running", "boolean"), engine.Key("devices", "string[]"))},
@@ -50,6 +50,15 @@ func ModuleAt(s *tx.Session, roots *Roots) engine.Module {
 					L.Push(deviceToLua(L, d))
 					return 1
 				}},
+			{Name: "get_firewalld", Returns: []engine.Result{firewalldRecord},
+				Doc: "firewalld as it runs in the target's namespace, like `firewall-cmd --version`, `--get-default-zone`, `--get-zones` and `--get-active-zones`: running false (and nothing else) when it does not run; active maps each zone with interfaces to them. A device's zone is host.get_device(name).zone.", Fn: func(L *lua.LState) int {
+					st, err := FirewalldOf(s.Target, rootsOf())
+					if err != nil {
+						return engine.Raise(L, "host.get_firewalld", "", err)
+					}
+					L.Push(conv.ToLua(L, st))
+					return 1
+				}},
 			{Name: "list_devices", Aliases: []string{"devices"}, Returns: []engine.Result{{Type: "table[]", Fields: deviceRecord.Fields}},
 				Doc: "host.get_device for every device, like `nmcli device status`.", Fn: func(L *lua.LState) int {
 					ds, err := Devices(s.Target, rootsOf())
@@ -64,6 +73,11 @@ func ModuleAt(s *tx.Session, roots *Roots) engine.Module {
 		},
 	}
 }
+
+// firewalldRecord is what get_firewalld returns.
+var firewalldRecord = engine.Record(
+	engine.Key("running", "boolean"), engine.Opt("version", "string"), engine.Opt("backend", "string"),
+	engine.Opt("default_zone", "string"), engine.Opt("zones", "string[]"), engine.Opt("active", "table<string, string[]>"))
 
 // deviceRecord is what get_device returns, as the docs declare it.
 var deviceRecord = engine.Record(

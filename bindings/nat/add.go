@@ -3,6 +3,7 @@ package nat
 import (
 	"fmt"
 
+	"rewire/bindings/firewalld"
 	"rewire/bindings/tx"
 )
 
@@ -33,6 +34,8 @@ func Masquerade(s *tx.Session, cidr, out, tag string) (Result, error) {
 // (`iptables -A FORWARD -d SUBNET -o BR -m conntrack --ctstate
 // RELATED,ESTABLISHED -j ACCEPT`, `-s SUBNET -i BR -j ACCEPT`, `-i BR -o BR
 // -j ACCEPT`, REJECT the rest in and out of BR; DHCP and DNS to the host).
+// Where firewalld runs, BR also goes into a zone that admits DHCP and DNS
+// (bindings/firewalld), as libvirt puts its bridges in its libvirt zone.
 func Forward(s *tx.Session, bridge, cidr, tag string) (Result, error) {
 	sub, f, err := subnet(cidr)
 	if err != nil {
@@ -44,7 +47,21 @@ func Forward(s *tx.Session, bridge, cidr, tag string) (Result, error) {
 	if tag, err = tagFor(s, tag); err != nil {
 		return Result{}, err
 	}
-	return finish(s, f, fmt.Sprintf("forward %s on %s", sub, bridge), tag, true, forwardRules(f, bridge, sub, tag))
+	// The rules let DHCP and DNS from the bridge to the host; where
+	// firewalld runs, its zone must too (asked before any rule goes in).
+	dhcp := firewalld.DHCP
+	if f == IPv6 {
+		dhcp = firewalld.DHCPv6
+	}
+	fw, err := firewalld.Prepare(s, bridge, dhcp, firewalld.DNS)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := finish(s, f, fmt.Sprintf("forward %s on %s", sub, bridge), tag, true, forwardRules(f, bridge, sub, tag))
+	if err != nil {
+		return Result{}, err
+	}
+	return res, fw.Apply(s)
 }
 
 // AddPortForward is `iptables -t nat -A PREROUTING [-i IN] -p PROTO --dport

@@ -52,7 +52,7 @@ func Module(s *tx.Session) engine.Module {
 					return pushResult(L, res)
 				}},
 			{Name: "forward", Params: []engine.Param{{Name: "bridge", Type: "string"}, subnetParam, engine.Options(tagField)}, Returns: []engine.Result{{Type: "string", Name: "tag"}},
-				Doc: "The FORWARD rules libvirt installs for a NAT bridge: replies in, SUBNET out, bridge to bridge, reject the rest; DHCP and DNS from the bridge to the host.",
+				Doc: "The FORWARD rules libvirt installs for a NAT bridge: replies in, SUBNET out, bridge to bridge, reject the rest; DHCP and DNS from the bridge to the host (and, where firewalld runs, the bridge into a zone that admits them, as dnsmasq.serve does). Warns when firewalld would flush the rules at its next reload.",
 				Fn: func(L *lua.LState) int {
 					br, cidr := L.CheckString(1), L.CheckString(2)
 					o := conv.OptsAt(L, 3)

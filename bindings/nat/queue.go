@@ -26,6 +26,9 @@ type queue struct {
 	rules []Rule
 	have  map[string]bool // table + line of every queued rule
 	descs []string
+	// warn are the warnings of the queue's calls, read with rs: one
+	// reading of the host per queue, not per call.
+	warn []string
 }
 
 var (
@@ -48,7 +51,7 @@ func queueFor(s *tx.Session, t *tx.Tx, f Family) (*queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	q = &queue{s: s, t: t, f: f, rs: rs, have: map[string]bool{}}
+	q = &queue{s: s, t: t, f: f, rs: rs, have: map[string]bool{}, warn: warnings(s.Target, rs, f, false)}
 	queuesMu.Lock()
 	for old := range queues { // a rolled-back transaction's queue never ran
 		if old != t && !old.Deferred(queueKey(IPv4)) && !old.Deferred(queueKey(IPv6)) {
@@ -92,7 +95,7 @@ func QueuePortForward(s *tx.Session, pf PortForward) (Result, error) {
 	if added > 0 {
 		q.descs = append(q.descs, desc)
 	}
-	return Result{Tag: rules[0].Tag(), Added: added, Warnings: warnings(s.Target, q.rs, f, false)}, nil
+	return Result{Tag: rules[0].Tag(), Added: added, Warnings: q.warn}, nil
 }
 
 // flush puts the queue in as one change.

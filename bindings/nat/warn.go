@@ -4,16 +4,19 @@ import (
 	"os"
 	"strings"
 
+	"rewire/bindings/firewalld"
 	"rewire/bindings/target"
 	"rewire/lua/engine"
 )
 
 func invalid(format string, a ...any) error { return engine.Invalid(format, a...) }
 
-// Warnings names host settings that can defeat NAT rules: a FORWARD policy
-// of DROP (Docker sets it) drops what no ACCEPT lets through, and, for a
-// bridge's rules, bridge-nf-call-iptables=1 sends traffic bridged between
-// VMs through FORWARD as well.
+// Warnings names host settings that can defeat NAT rules: a firewalld
+// that flushes every iptables table when it reloads (see
+// firewalld.ReloadWarning), a FORWARD policy of DROP (Docker sets it)
+// drops what no ACCEPT lets through, and, for a bridge's rules,
+// bridge-nf-call-iptables=1 sends traffic bridged between VMs through
+// FORWARD as well.
 func Warnings(tg *target.Target, f Family, bridged bool) []string {
 	rs, _ := load(tg, f)
 	return warnings(tg, rs, f, bridged)
@@ -22,6 +25,9 @@ func Warnings(tg *target.Target, f Family, bridged bool) []string {
 // warnings is Warnings on a ruleset already read (nil: unknown).
 func warnings(tg *target.Target, rs *ruleset, f Family, bridged bool) []string {
 	var w []string
+	if fw := firewalld.ReloadWarning(tg); fw != "" {
+		w = append(w, fw)
+	}
 	if rs != nil {
 		if t := rs.Tables["filter"]; t != nil && t.Policies["FORWARD"] == "DROP" {
 			w = append(w, string(f)+" FORWARD policy is DROP (as Docker sets it): forwarded traffic no rule accepts is dropped")

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"rewire/bindings/firewalld"
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
 	"rewire/bindings/virtconn"
@@ -67,10 +68,11 @@ type Step struct {
 }
 
 // listedOnly says which kinds of change the plan lists without applying
-// them anywhere: guests and files, and networks too when there was no
-// daemon to copy them from.
+// them anywhere: guests, files and firewalld zones (decided by asking the
+// target's own firewalld), and networks too when there was no daemon to
+// copy them from.
 func listedOnly(networksCopied bool) func(tx.Change) bool {
-	kinds := []string{"domain.", "files."}
+	kinds := []string{"domain.", "files.", "firewalld."}
 	if !networksCopied {
 		kinds = append(kinds, "network.")
 	}
@@ -98,6 +100,7 @@ func Make(ctx context.Context, tg *target.Target, o Options) (*Plan, error) {
 		return nil, err
 	}
 	defer rep.Close()
+	defer firewalld.AskOrigin(rep.Target, tg)()
 	if rep.NetworksURI, err = copyNetworks(tg, dir); err != nil {
 		return nil, err
 	}
