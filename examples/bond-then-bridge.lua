@@ -32,11 +32,14 @@ end
 
 bridge.create(br, { stp = false, forward_delay = 0 })
 bridge.add_port(br, bnd)
-addr.move(holder, br, { mac = true })       -- host IP, routes and MAC; the bond carries them from now on
-bond.add_slave(bnd, holder)                 -- first: the bond takes its MAC, so the LAN's ARP caches stay valid
+-- The other slaves first: the bridge then reaches the LAN when the
+-- holder's addresses move, so a DHCP lease moves with its client and is
+-- renewed on the bridge at once (a bond with no slave has no carrier).
 for _, nic in ipairs(slaves) do
   if nic ~= holder then bond.add_slave(bnd, nic) end
 end
+addr.move(holder, br, { mac = true })       -- host IP, routes and MAC (the LAN's ARP caches stay valid)
+bond.add_slave(bnd, holder)                 -- free of addresses now: the bond carries them from here on
 
 check("bond " .. bnd .. " healthy", function() return assert(bond.check_health(bnd)) end)
 if gw and gw.gateway then

@@ -50,7 +50,7 @@ func Module(s *tx.Session) engine.Module {
 					return 0
 				}},
 			{Name: "delete", Params: []engine.Param{nameParam}, Doc: "Deletes a bond (its slaves are released); rollback recreates it with its options, slaves, addresses and routes.", Fn: engine.Action1("bond.delete", func(name string) error { return Delete(s, name) })},
-			{Name: "add_slave", Params: bondSlave, Doc: "Enslaves slave (taken down for it, then brought up), like ifenslave; a slave that still carries addresses or the default route is refused.", Fn: engine.Action2("bond.add_slave", func(b, sl string) error { return AddSlave(s, b, sl) })},
+			{Name: "add_slave", Params: bondSlave, Doc: "Enslaves slave (taken down for it, then brought up), like ifenslave; a slave that still carries addresses or the default route is refused. A slave a network manager owns is handed over from it first (as link.set master does), and back on rollback.", Fn: engine.Action2("bond.add_slave", func(b, sl string) error { return AddSlave(s, b, sl) })},
 			{Name: "remove_slave", Params: bondSlave, Doc: "Releases slave (ifenslave -d); it gets its own MAC and MTU back.", Fn: engine.Action2("bond.remove_slave", func(b, sl string) error { return RemoveSlave(s, b, sl) })},
 			{Name: "set", Params: []engine.Param{nameParam, {Name: "opts", Type: "table", Fields: optionFields}},
 				Doc: "Changes only the given options (ip link set BOND type bond ...); the mode changes only on a bond without slaves.", Fn: func(L *lua.LState) int {

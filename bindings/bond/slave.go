@@ -8,6 +8,7 @@ import (
 
 	"rewire/bindings/addr"
 	"rewire/bindings/errkind"
+	"rewire/bindings/handover"
 	"rewire/bindings/link"
 	"rewire/bindings/route"
 	"rewire/bindings/target"
@@ -88,8 +89,9 @@ func checkSlave(tg *target.Target, bond, slave string) (link.Info, error) {
 }
 
 // AddSlave is `ip link set SLAVE down; ip link set SLAVE master BOND; ip
-// link set SLAVE up` (ifenslave BOND SLAVE). Rollback releases it and gives
-// back its own MAC, MTU, state, addresses and routes.
+// link set SLAVE up` (ifenslave BOND SLAVE), its network manager handed off
+// first (handover.Claim). Rollback releases it, gives back its own MAC,
+// MTU, state, addresses and routes, and then the slave to its manager.
 func AddSlave(s *tx.Session, bond, slave string) error {
 	if _, err := getBond(s.Target, bond); err != nil {
 		return fmt.Errorf("bond %s: %w", bond, err)
@@ -99,6 +101,15 @@ func AddSlave(s *tx.Session, bond, slave string) error {
 	}
 	in, err := checkSlave(s.Target, bond, slave)
 	if err != nil || in.Master == bond {
+		return err
+	}
+	// The slave changes hands: its manager lets go first (as link.set
+	// master does), so it neither fights the bond nor keeps configuring
+	// the slave; rollback gives it back.
+	if err := handover.Claim(s, slave); err != nil {
+		return err
+	}
+	if in, err = checkSlave(s.Target, bond, slave); err != nil {
 		return err
 	}
 	if err := takeFirstSlaveMAC(s, bond, in); err != nil {
