@@ -77,6 +77,25 @@ func CanMoveLease(c Claimed, to string) error {
 	return errkind.Invalid("%s's %s is a DHCP lease of %s, whose client rewire cannot move to %s; addr.move(%q, %q, {static = true}) keeps a static copy on purpose", c.Dev, leases[0].CIDR, client, to, c.Dev, to)
 }
 
+// nmPortOf refuses NetworkManager's lease move unless the NIC is a port
+// of to itself: NM detaches from a bridge it activates every port it has
+// no profile for, so a bond or VLAN between them (bond-then-bridge) would
+// be cut off and the lease never come; profiles for those are not made.
+func nmPortOf(tg *target.Target, c Claimed, to string) error {
+	nic, err := tg.LinkByName(c.Dev)
+	if err != nil {
+		return err
+	}
+	br, err := tg.LinkByName(to)
+	if err != nil {
+		return err
+	}
+	if nic.Attrs().MasterIndex == br.Attrs().Index {
+		return nil
+	}
+	return errkind.Invalid("%s: NetworkManager's DHCP lease can move to %s only while %s is a port of %s (a bond or VLAN between them is not handed over to NetworkManager yet); addr.move(%q, %q, {static = true}) keeps a static copy on purpose", c.Dev, to, c.Dev, to, c.Dev, to)
+}
+
 // MoveLease starts the DHCP client of c's leases on to (which has the
 // NIC's MAC), with the NIC's client identity, so the server renews the
 // same lease there; the NIC's client was stopped by the claim. It waits
@@ -111,6 +130,9 @@ func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
 	tg := s.Target
 	switch c.Manager {
 	case host.NetworkManager:
+		if err := nmPortOf(tg, c, to); err != nil {
+			return err
+		}
 		l.UUID, l.Port = newUUID(), newUUID()
 		settings, err := nmBridgeProfile(c, to, l.UUID, mac)
 		if err != nil {
