@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"libvirt.org/go/libvirt"
+	"libvirt.org/go/libvirtxml"
 
 	"rewire/bindings/target"
 	"rewire/bindings/virtnet"
@@ -35,10 +36,19 @@ func Interfaces(tg *target.Target, name string) ([]NIC, error) {
 		return nil, err
 	}
 	ips := leasedIPs(tg, d)
+	out := nicsOf(def)
+	for i := range out {
+		out[i].IP = strings.Join(ips[out[i].MAC], ",")
+	}
+	return out, nil
+}
+
+// nicsOf is `virsh domiflist` of a parsed domain (no IPs).
+func nicsOf(def *libvirtxml.Domain) []NIC {
 	out := make([]NIC, 0, len(def.Devices.Interfaces))
 	for i := range def.Devices.Interfaces {
 		n := &def.Devices.Interfaces[i]
-		nic := NIC{Type: NICType(n), Source: NICSource(n)}
+		nic := NIC{Type: NICType(n), Source: NICSource(n), PCI: pciOf(n), Alias: aliasOf(n)}
 		if n.Target != nil {
 			nic.Dev = n.Target.Dev
 		}
@@ -48,11 +58,9 @@ func Interfaces(tg *target.Target, name string) ([]NIC, error) {
 		if n.MAC != nil {
 			nic.MAC = strings.ToLower(n.MAC.Address)
 		}
-		nic.PCI, nic.Alias = pciOf(n), aliasOf(n)
-		nic.IP = strings.Join(ips[nic.MAC], ",")
 		out = append(out, nic)
 	}
-	return out, nil
+	return out
 }
 
 func val(p *uint) uint {

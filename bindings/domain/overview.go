@@ -92,21 +92,7 @@ func guestOf(d *libvirt.Domain) (Guest, error) {
 	if def.Devices == nil {
 		def.Devices = &libvirtxml.DomainDeviceList{}
 	}
-	g.NICs = make([]NIC, 0, len(def.Devices.Interfaces))
-	for i := range def.Devices.Interfaces {
-		n := &def.Devices.Interfaces[i]
-		nic := NIC{Type: NICType(n), Source: NICSource(n), PCI: pciOf(n), Alias: aliasOf(n)}
-		if n.Target != nil {
-			nic.Dev = n.Target.Dev
-		}
-		if n.Model != nil {
-			nic.Model = n.Model.Type
-		}
-		if n.MAC != nil {
-			nic.MAC = strings.ToLower(n.MAC.Address)
-		}
-		g.NICs = append(g.NICs, nic)
-	}
+	g.NICs = nicsOf(&def)
 	return g, nil
 }
 
