@@ -278,19 +278,7 @@ func inWorld(tg *target.Target, r host.Roots, hostname string, argv []string) ([
 	return argv, nil
 }
 
-// systemdIsInit reports whether systemd is PID 1 (sd_booted's test) and
-// can start a transient unit; REWIRE_GUARDIAN=setsid chooses setsid, as
-// it does for the guardian.
-func systemdIsInit() bool {
-	if os.Getenv("REWIRE_GUARDIAN") == "setsid" {
-		return false
-	}
-	if fi, err := os.Stat("/run/systemd/system"); err != nil || !fi.IsDir() {
-		return false
-	}
-	_, err := exec.LookPath("systemd-run")
-	return err == nil
-}
+func systemdIsInit() bool { return host.SystemdIsInit() }
 
 func argAfter(argv []string, flag string) string {
 	for i := 0; i+1 < len(argv); i++ {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	bhost "rewire/bindings/host"
 	"strconv"
 	"strings"
 	"syscall"
@@ -188,18 +189,7 @@ func guardianEnv() []string {
 	return env
 }
 
-// systemdIsInit reports whether systemd is PID 1 (sd_booted's test) and
-// can start a transient unit. REWIRE_GUARDIAN=setsid chooses the other way.
-func systemdIsInit() bool {
-	if os.Getenv("REWIRE_GUARDIAN") == "setsid" {
-		return false
-	}
-	if fi, err := os.Stat("/run/systemd/system"); err != nil || !fi.IsDir() {
-		return false
-	}
-	_, err := exec.LookPath("systemd-run")
-	return err == nil
-}
+func systemdIsInit() bool { return bhost.SystemdIsInit() }
 
 // ReadyPath is the file a guardian writes once it watches: its pid, its
 // start time and its unit, read by the owner, `recover` and `journal show`.
