@@ -39,10 +39,13 @@ suite=bookworm
 # systemd-sysv: systemd as /sbin/init. udev, dbus: what systemd-run, logind
 # and NetworkManager talk to. libvirt0: the rewire binary links libvirt.
 # kmod: modprobe for 9p and dummy. network-manager, ifupdown: for the tests
-# of the host's own network managers (disabled at boot). libpam-systemd:
+# of the host's own network managers (disabled at boot); netplan.io (its
+# networkd renderer), isc-dhcp-client (ifupdown's `inet dhcp`), bridge-utils
+# and ifenslave (ifupdown's bridge_* and bond-* options). libpam-systemd:
 # `runuser -l` opens a real logind session (session-N.scope).
 packages=(systemd-sysv udev dbus kmod iproute2 iptables passwd procps
-	linux-image-amd64 initramfs-tools libvirt0 libpam-systemd network-manager ifupdown)
+	linux-image-amd64 initramfs-tools libvirt0 libpam-systemd network-manager ifupdown
+	netplan.io isc-dhcp-client bridge-utils ifenslave)
 
 log() { echo "debian-vm: $*" >&2; }
 
