@@ -65,10 +65,10 @@ install -m 0755 /payload/rewire /usr/local/bin/rewire
 
 # --- the flavour: its files, as its admin writes them -------------------
 case $flavour in
-nm) unit=NetworkManager.service dirs=(/etc/NetworkManager) owner=NetworkManager ;;
-networkd) unit=systemd-networkd.service dirs=(/etc/systemd/network) owner=systemd-networkd ;;
-netplan) unit=systemd-networkd.service dirs=(/etc/netplan /etc/systemd/network) owner=systemd-networkd ;;
-ifupdown) unit=networking.service dirs=(/etc/network) owner=ifupdown ;;
+nm) dirs=(/etc/NetworkManager) owner=NetworkManager format=networkmanager ;;
+networkd) dirs=(/etc/systemd/network) owner=systemd-networkd format=networkd ;;
+netplan) dirs=(/etc/netplan /etc/systemd/network) owner=systemd-networkd format=netplan ;;
+ifupdown) dirs=(/etc/network) owner=ifupdown format=ifupdown ;;
 *) nok "unknown flavour"; exit 1 ;;
 esac
 dirs+=(/etc/sysctl.d /etc/systemd/system /etc/rewire)
@@ -242,6 +242,9 @@ migrate() {
 	out=$(rewire run --persist "$examples/nat-to-bridge.lua" "$nic" "$br" 2>&1); rc=$?
 	echo "$out" | sed 's/^/#   /'
 	check "rewire run --persist nat-to-bridge.lua $nic $br ($uplink uplink; $(since "$t0") s)" [ $rc = 0 ]
+	# Each device's files in its manager's own format (netplan: the YAML).
+	check "persist wrote $format files only: $(sed -n 's/^persist: \([a-z]*\) \([^ ]*\) (\(.*\))$/\2 (\3)/p' <<<"$out" | tr '\n' ' ')" \
+		eval '[ -n "$(grep "^persist: " <<<"$out")" ] && ! grep "^persist: " <<<"$out" | grep -vq ", $format)\$"'
 	local id1; id1=$(sed -n 's/^committed .* as transaction \([^ ]*\) .*/\1/p' <<<"$out")
 	t0=$(now)
 	out=$(rewire run --persist -e "nat.masquerade('$nat_subnet', {out = '$br'}) sysctl.set('$sysctl_key', '1')" 2>&1); rc=$?
@@ -325,7 +328,25 @@ setup() {
 	check "$nic is the manager's ($owner)" managed_by "$nic" "$owner"
 	[ $failed = 0 ] || { dump "$uplink uplink"; exit 1; }
 	snapshot > "$st/files.$uplink"
+	if [ "$flavour" = ifupdown ] && [ "$uplink" = dhcp ]; then
+		refused_lease
+		return
+	fi
 	migrate
+}
+
+# ifupdown's dhclient: the hand-over cannot move its lease to br0 yet
+# (bindings/handover, README "DHCP uplinks move with their lease"): the
+# run is refused in one line and the host stays as it was.
+refused_lease() {
+	local out rc
+	out=$(rewire run --persist "$examples/nat-to-bridge.lua" "$nic" "$br" 2>&1); rc=$?
+	echo "$out" | sed 's/^/#   /'
+	check "rewire run --persist nat-to-bridge.lua refuses to move dhclient's lease, in one line" \
+		eval '[ $rc != 0 ] && grep -q "dhclient .*holds its lease $leased_ip/24; rewire cannot take it over yet" <<<"$out"'
+	check "the host is as it was: $nic holds its lease, no $br, the files unchanged" \
+		eval 'leased "$nic" "$leased_ip" && [ ! -e /sys/class/net/$br ] && [ -z "$(snapshot | diff "$st/files.dhcp" - | grep "^[<>]")" ]'
+	note "dhcp uplink: ifupdown's dhclient lease does not move to a bridge yet; the DHCP round stops here"
 }
 
 phase=$(cat "$st/phase" 2>/dev/null || echo static-1)
@@ -341,7 +362,9 @@ static-2) uplink=static; after_reboot_on_bridge "$static_ip"; rollback; finish; 
 static-3)
 	uplink=static; after_reboot_back "$static_ip"
 	finish
-	setup dhcp "$leased_ip"; finish; reboot_into dhcp-2 ;;
+	setup dhcp "$leased_ip"; finish
+	[ "$flavour" != ifupdown ] || exit 0
+	reboot_into dhcp-2 ;;
 dhcp-2) uplink=dhcp; after_reboot_on_bridge "$leased_ip"; rollback; finish; reboot_into dhcp-3 ;;
 dhcp-3) uplink=dhcp; after_reboot_back "$leased_ip"; finish ;;
 esac
