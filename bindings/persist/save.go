@@ -244,6 +244,7 @@ func collect(tg, ask *target.Target, roots host.Roots, names []string, sts []*tx
 		}
 		return hostManager(ms)
 	}
+	underNetplan(all)
 	if err := inherit(all, hds, fallback); err != nil {
 		return nil, nil, err
 	}
