@@ -17,18 +17,29 @@ addr.move(nic, br, { mac = true })          -- addresses, routes and MAC
 -- Re-point every guest NIC on the NAT network to the bridge, live and
 -- persistent, keeping MAC, model and PCI address: one list, so guests
 -- are changed side by side (each NIC still its own journaled change).
+-- A host without libvirt has no guests to move: no domain module in a
+-- build without libvirt, no daemon to connect to where none is installed.
 local moved = {}
+local doms = {}
 if domain then
-  for _, dom in ipairs(domain.list()) do
-    for _, n in ipairs(dom:interfaces()) do
-      if n.type == "network" and n.source == network then
-        moved[#moved + 1] = { domain = dom.name, nic = n.mac, source = { type = "bridge", source = br },
-                              live = dom.state == "running", config = true }
-      end
+  local ok, res = pcall(domain.list)
+  if ok then
+    doms = res
+  elseif tostring(res.message or res):find("cannot connect", 1, true) then
+    print("no guest NIC to move: " .. tostring(res.message or res))
+  else
+    error(res, 0)
+  end
+end
+for _, dom in ipairs(doms) do
+  for _, n in ipairs(dom:interfaces()) do
+    if n.type == "network" and n.source == network then
+      moved[#moved + 1] = { domain = dom.name, nic = n.mac, source = { type = "bridge", source = br },
+                            live = dom.state == "running", config = true }
     end
   end
-  domain.set_interfaces(moved)
 end
+if #moved > 0 then domain.set_interfaces(moved) end
 
 check("gateway " .. gw.gateway .. " answers", function()
   return route.get_default().dev == br and probe.ping(gw.gateway)

@@ -64,6 +64,10 @@ type Claimed struct {
 	// File is the manager's profile of the device (NM keyfile, networkd's
 	// .network), as the manager names it.
 	File string `json:"file,omitempty"`
+	// Frontend and Source are netplan's when its YAML fed the manager
+	// (host.Device's): persist writes the YAML, not the manager's file.
+	Frontend string `json:"frontend,omitempty"`
+	Source   string `json:"source,omitempty"`
 	// networkd: the runtime .network written, and the device's
 	// configuration networkd drops on letting go, put back at once.
 	DropIn string `json:"drop_in,omitempty"`
@@ -104,7 +108,7 @@ func Claim(s *tx.Session, dev string) error {
 		}
 		return err
 	}
-	c := Claimed{Dev: dev, Manager: d.Manager, Roots: r, UUID: d.UUID, Profile: d.Profile, File: d.File, Addresses: d.Addresses}
+	c := Claimed{Dev: dev, Manager: d.Manager, Roots: r, UUID: d.UUID, Profile: d.Profile, File: d.File, Frontend: d.Frontend, Source: d.Source, Addresses: d.Addresses}
 	switch d.Manager {
 	case host.NetworkManager:
 		return claimNM(s, c)

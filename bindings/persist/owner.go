@@ -157,6 +157,25 @@ func inherit(devs map[string]*Owned, hds map[string]host.Device, fallback func()
 	return nil
 }
 
+// underNetplan gives a device rewire made, which networkd runs from a
+// runtime .network only (the hand-over's lease file in /run), back to its
+// ports when netplan keeps them: netplan's YAML is the host's
+// configuration, so the device is kept there, not in a networkd file that
+// would define it a second time beside netplan's.
+func underNetplan(devs map[string]*Owned) {
+	for _, o := range devs {
+		if o.Flavour != FlavourNetworkd || !o.Virtual() || strings.HasPrefix(o.Profile, "/etc/") {
+			continue
+		}
+		for _, p := range o.Ports {
+			if lo, ok := devs[p]; ok && lo.Flavour == FlavourNetplan {
+				o.Flavour, o.Profile, o.Manager = "", "", o.Manager+" (runtime .network only)"
+				break
+			}
+		}
+	}
+}
+
 // found says what detection found of a device and the devices below it.
 func found(name string, lower []string, hds map[string]host.Device) string {
 	var parts []string

@@ -221,6 +221,7 @@ func collect(tg, ask *target.Target, roots host.Roots, names []string, sts []*tx
 			// Detection sees rewire's own hand-over now; the manager it
 			// took the device from keeps its configuration.
 			hd.Manager, hd.File, hd.UUID, hd.Profile = c.Manager, c.File, c.UUID, c.Profile
+			hd.Frontend, hd.Source = c.Frontend, c.Source
 		}
 		hds[n] = hd
 		live := hd // the addresses and their origins: the session's target's
@@ -243,6 +244,7 @@ func collect(tg, ask *target.Target, roots host.Roots, names []string, sts []*tx
 		}
 		return hostManager(ms)
 	}
+	underNetplan(all)
 	if err := inherit(all, hds, fallback); err != nil {
 		return nil, nil, err
 	}

@@ -86,10 +86,17 @@ func (s *Store) checkDrift(sum *Summary) error {
 	if err != nil {
 		return err
 	}
-	if tg == nil {
-		return fmt.Errorf("transaction %s was made before a reboot of this host: its kernel changes went with that boot (rewire recover undoes what outlives one)", sum.ID)
+	// After a reboot only what outlives one (files, libvirt definitions)
+	// is undone and judged: a persisted run's files are what the boot
+	// came up from, and rolling them back is how an admin gets the old
+	// configuration at the next boot.
+	rebooted := tg == nil
+	if rebooted && !outlivesBoot(sum) {
+		return fmt.Errorf("transaction %s was made before a reboot of this host: its kernel changes went with that boot, and nothing it changed outlives one", sum.ID)
 	}
-	defer tg.Close()
+	if tg != nil {
+		defer tg.Close()
+	}
 	seen := map[string]bool{}
 	var drifted []string
 	for i := len(sum.Steps) - 1; i >= 0; i-- {
@@ -102,7 +109,7 @@ func (s *Store) checkDrift(sum *Summary) error {
 			seen[o] = true
 		}
 		k, ok := lookupKind(st.Kind)
-		if !ok || k.Drift == nil {
+		if !ok || k.Drift == nil || (rebooted && !k.OutlivesBoot) {
 			continue
 		}
 		if err := k.Drift(tg, st.Data); err != nil {
@@ -114,6 +121,17 @@ func (s *Store) checkDrift(sum *Summary) error {
 			sum.ID, strings.Join(drifted, "; "))
 	}
 	return nil
+}
+
+// outlivesBoot says whether a step not undone yet is of a kind a reboot
+// keeps.
+func outlivesBoot(sum *Summary) bool {
+	for _, st := range sum.Steps {
+		if k, ok := lookupKind(st.Kind); ok && k.OutlivesBoot && !st.Undone {
+			return true
+		}
+	}
+	return false
 }
 
 // reach finds the host a journaled transaction was made on (target.Reach).
