@@ -65,6 +65,9 @@ func (l *Lab) fromManager(p *fromPlan) error {
 	for _, d := range devs {
 		switch f.Manager {
 		case ManagerNetworkd:
+			// The snapshot's rules and routes lived beside networkd on
+			// the host, so networkd here leaves what it did not make alone.
+			files["run/systemd/networkd.conf.d/90-rewire-lab.conf"] = "[Network]\nManageForeignRoutingPolicyRules=no\nManageForeignRoutes=no\n"
 			files["etc/systemd/network/10-"+d+".network"] = "[Match]\nName=" + d +
 				"\n\n[Network]\nLinkLocalAddressing=no\nIPv6AcceptRA=no\nDHCP=ipv4\n\n[DHCPv4]\nUseHostname=no\nUseDNS=no\n"
 		case ManagerNM:
@@ -77,6 +80,9 @@ func (l *Lab) fromManager(p *fromPlan) error {
 		mode := os.FileMode(0o644)
 		if strings.HasPrefix(rel, "etc/NetworkManager/") {
 			mode = 0o600
+		}
+		if err := os.MkdirAll(filepath.Dir(l.hostFile(rel)), 0o755); err != nil {
+			return err
 		}
 		if err := os.WriteFile(l.hostFile(rel), []byte(body), mode); err != nil {
 			return err
