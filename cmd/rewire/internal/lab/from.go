@@ -46,7 +46,10 @@ type uplink struct {
 }
 
 // reservation is a DHCP-held address of the snapshot, reserved for the MAC that leased it.
-type reservation struct{ MAC, IP, Dev string }
+type reservation struct {
+	MAC, IP, Dev string
+	Static       bool // the host's own static address: reserved, never leased by the lab
+}
 
 // fromPlan is how the lab will look: computed before anything is made,
 // so bad input fails with nothing up.
@@ -136,6 +139,21 @@ func planFrom(s *snapshot.Snapshot) (*fromPlan, error) {
 			}
 		}
 	}
+	// The host's own static addresses on a LAN are reserved for their
+	// MAC too, so the LAN's DHCP server never gives a guest one of them.
+	for _, lk := range s.Links {
+		u := nicOf(lk.Name, 0)
+		if u == nil || lk.MAC == "" {
+			continue
+		}
+		for _, a := range lk.Addresses {
+			ip, _, err := net.ParseCIDR(a.CIDR)
+			if err != nil || a.Origin != "static" || ip.To4() == nil || !onLAN(u, ip) {
+				continue
+			}
+			u.Reserve = append(u.Reserve, reservation{MAC: lk.MAC, IP: ip.String(), Dev: lk.Name, Static: true})
+		}
+	}
 	for _, lk := range s.Links {
 		for _, a := range lk.Addresses {
 			if a.Origin != "dhcp" {
@@ -198,6 +216,16 @@ func guestRange(gwCIDR string) string {
 	return first.String() + "," + last.String()
 }
 
+// onLAN says whether ip is in the subnet of one of u's gateways.
+func onLAN(u *uplink, ip net.IP) bool {
+	for _, gw := range u.Gateways {
+		if _, n, err := net.ParseCIDR(gw); err == nil && n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
 func contains(s []string, v string) bool {
 	for _, x := range s {
 		if x == v {
@@ -242,9 +270,10 @@ func (l *Lab) FromOf() (FromRecord, bool) {
 
 func statusFrom(l *Lab, st map[string]any) {
 	if r, ok := l.FromOf(); ok {
-		st["from"] = fmt.Sprintf("%s (%s, taken %s)", r.File, r.Hostname, r.Taken)
+		st["from"] = r.File
+		if r.Taken != "" {
+			st["from"] = fmt.Sprintf("%s (%s, taken %s)", r.File, r.Hostname, r.Taken)
+		}
 		st["from_left_out"] = strings.Join(r.LeftOut, "; ")
-	} else if l.IsUp() {
-		st["from"] = "the built-in lab"
 	}
 }

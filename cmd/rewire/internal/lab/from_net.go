@@ -97,6 +97,9 @@ func (l *Lab) fromManager(p *fromPlan) error {
 	defer tg.Close()
 	for _, u := range p.uplinks {
 		for _, r := range u.Reserve {
+			if r.Static {
+				continue
+			}
 			want := net.ParseIP(r.IP)
 			if err := waitUntil(30*time.Second, func() bool { return hasIP(tg, r.Dev, want) }); err != nil {
 				return fmt.Errorf("%s did not lease %s from the LAN in 30s: %s", r.Dev, r.IP, l.logTail(map[string]string{ManagerNM: "NetworkManager", ManagerNetworkd: "systemd-networkd"}[f.Manager]))
@@ -197,7 +200,16 @@ func (l *Lab) fromFirewall(tg *target.Target) error {
 		}
 	}
 	if strings.TrimSpace(fw.NFT) != "" {
-		if _, err := tg.Run([]byte(fw.NFT), "nft", "-f", "-"); err != nil {
+		// Each table libvirt made here is replaced, not added to: declaring
+		// a table and deleting it is nft's idiom for "whether or not it exists".
+		var script strings.Builder
+		for _, line := range strings.Split(fw.NFT, "\n") {
+			if f := strings.Fields(line); len(f) == 4 && f[0] == "table" && f[3] == "{" {
+				fmt.Fprintf(&script, "table %s %s\ndelete table %s %s\n", f[1], f[2], f[1], f[2])
+			}
+		}
+		script.WriteString(fw.NFT)
+		if _, err := tg.Run([]byte(script.String()), "nft", "-f", "-"); err != nil {
 			return fmt.Errorf("firewall: %w", err)
 		}
 	}

@@ -5,7 +5,10 @@
 // host is touched; `lab down` removes every trace, also after a crash.
 // `lab up --manager networkd|networkmanager|ifupdown [--dhcp]` has the
 // real manager of that flavour configure eth0 (manager.go); `lab reboot`
-// puts the lab host through a reboot (reboot.go).
+// puts the lab host through a reboot (reboot.go). `lab up --from
+// host.json` builds the lab host from a snapshot of a real host
+// (from*.go, libvirt_from.go); the fixed lab is itself the built-in
+// snapshot (builtin.go), so both are built one way.
 package lab
 
 import (
@@ -123,6 +126,9 @@ func (l *Lab) Up(log func(string)) error {
 	if l.IsUp() {
 		return fmt.Errorf("the lab is already up (rewire lab down removes it)")
 	}
+	if l.From == nil && l.flavour().Manager == ManagerNone {
+		l.From, l.FromName = Builtin(), BuiltinName // one way to build a lab
+	}
 	if l.From != nil {
 		if l.flavour().Manager != ManagerNone {
 			return fmt.Errorf("--from and --manager: the snapshot says who manages each device")
@@ -165,7 +171,7 @@ func (l *Lab) Up(log func(string)) error {
 		l.Down(func(string) {})
 		return err
 	}
-	if l.From != nil {
+	if l.From != nil && !l.isBuiltin() {
 		log(fmt.Sprintf("lab host %s from %s (%s, taken %s): %d links, %d routes, %d networks, %d domains",
 			HostNS, l.FromName, l.From.Hostname, l.From.Taken, len(l.From.Links), len(l.From.Routes), len(l.From.Networks), len(l.From.Domains)))
 		for _, u := range l.fromPlan.uplinks {
@@ -180,7 +186,7 @@ func (l *Lab) Up(log func(string)) error {
 		}
 		log(fmt.Sprintf("lab host %s: %s (%s) managed by %s: %s; files under %s", HostNS, NIC, NICMAC, f.Manager, how, l.hostDir()))
 	}
-	if l.From == nil {
+	if l.From == nil || l.isBuiltin() {
 		log(fmt.Sprintf("lab LAN %s: bridge %s %s", LANNS, LANBr, LANCIDR))
 	}
 	for _, e := range extras {
