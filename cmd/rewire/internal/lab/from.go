@@ -274,6 +274,8 @@ func statusFrom(l *Lab, st map[string]any) {
 		if r.Taken != "" {
 			st["from"] = fmt.Sprintf("%s (%s, taken %s)", r.File, r.Hostname, r.Taken)
 		}
-		st["from_left_out"] = strings.Join(r.LeftOut, "; ")
+		if len(r.LeftOut) > 0 {
+			st["from_left_out"] = strings.Join(r.LeftOut, "; ")
+		}
 	}
 }
