@@ -6,17 +6,19 @@ import (
 	"os"
 	"sort"
 
+	"rewire/bindings/snapshot"
 	"rewire/cmd/rewire/internal/lab"
 )
 
 func init() {
-	register(command{name: "lab", summary: "throw-away lab host in namespaces: lab up [--manager M] [--dhcp] | reboot | down | status", run: runLab})
+	register(command{name: "lab", summary: "throw-away lab host in namespaces: lab up [--manager M] [--dhcp] [--from host.json] | reboot | down | status", run: runLab})
 }
 
 func runLab(args []string) int {
 	fs := flag.NewFlagSet("lab", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print status as JSON")
 	manager := fs.String("manager", lab.ManagerNone, "lab up: who manages the lab host's eth0: none (static, no manager), networkd, networkmanager or ifupdown (the real daemon, inside the lab)")
+	from := fs.String("from", "", "lab up: build the lab host from a snapshot file (rewire snapshot -o FILE on the host to rehearse)")
 	dhcp := fs.Bool("dhcp", false, "lab up: eth0 leases its address (reserved 10.0.0.111, 2m) from the LAN's DHCP server instead of a static profile")
 	pos, err := parseArgs(fs, args, 0)
 	if err != nil {
@@ -33,6 +35,13 @@ func runLab(args []string) int {
 		l.Flavour = lab.Flavour{Manager: *manager, DHCP: *dhcp}
 		if err := lab.CheckFlavour(l.Flavour); err != nil {
 			return fail("lab up: %v", err)
+		}
+		if *from != "" {
+			s, err := snapshot.Load(*from)
+			if err != nil {
+				return fail("lab up: %v", err)
+			}
+			l.From, l.FromName = s, *from
 		}
 		if err := l.Up(say); err != nil {
 			return fail("lab up: %v", err)

@@ -5,7 +5,10 @@
 // host is touched; `lab down` removes every trace, also after a crash.
 // `lab up --manager networkd|networkmanager|ifupdown [--dhcp]` has the
 // real manager of that flavour configure eth0 (manager.go); `lab reboot`
-// puts the lab host through a reboot (reboot.go).
+// puts the lab host through a reboot (reboot.go). `lab up --from
+// host.json` builds the lab host from a snapshot of a real host
+// (from*.go, libvirt_from.go); the fixed lab is itself the built-in
+// snapshot (builtin.go), so both are built one way.
 package lab
 
 import (
@@ -21,6 +24,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
+	"rewire/bindings/snapshot"
 	"rewire/bindings/target"
 )
 
@@ -45,6 +49,13 @@ type Lab struct {
 	// Flavour is what `lab up` gives eth0: its manager and static or
 	// DHCP (zero: none, today's static lab). Up keeps it in LAB/flavour.json.
 	Flavour Flavour
+	// From is the snapshot `lab up --from` builds the lab from (nil: the
+	// fixed lab); FromName is its file, for `lab status`.
+	From     *snapshot.Snapshot
+	FromName string
+
+	fromPlan *fromPlan
+	notes    []string // what the lab leaves out of From, one line each
 }
 
 // Default is the lab `rewire lab` manages.
@@ -115,6 +126,20 @@ func (l *Lab) Up(log func(string)) error {
 	if l.IsUp() {
 		return fmt.Errorf("the lab is already up (rewire lab down removes it)")
 	}
+	if l.From == nil && l.flavour().Manager == ManagerNone {
+		l.From, l.FromName = Builtin(), BuiltinName // one way to build a lab
+	}
+	if l.From != nil {
+		if l.flavour().Manager != ManagerNone {
+			return fmt.Errorf("--from and --manager: the snapshot says who manages each device")
+		}
+		// Planned before anything is made: bad input leaves nothing up.
+		p, err := planFrom(l.From)
+		if err != nil {
+			return err
+		}
+		l.fromPlan, l.notes = p, append([]string(nil), p.leftOut...)
+	}
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 		return err
 	}
@@ -134,7 +159,11 @@ func (l *Lab) Up(log func(string)) error {
 	} else if err := os.WriteFile(l.flavourFile(), b, 0o600); err != nil {
 		return err
 	}
-	if err := l.upNamespaces(); err != nil {
+	build := l.upNamespaces
+	if l.From != nil {
+		build = func() error { return l.upFromNamespaces(l.fromPlan) }
+	}
+	if err := build(); err != nil {
 		l.Down(func(string) {})
 		return err
 	}
@@ -142,7 +171,13 @@ func (l *Lab) Up(log func(string)) error {
 		l.Down(func(string) {})
 		return err
 	}
-	if f.Manager == ManagerNone {
+	if l.From != nil && !l.isBuiltin() {
+		log(fmt.Sprintf("lab host %s from %s (%s, taken %s): %d links, %d routes, %d networks, %d domains",
+			HostNS, l.FromName, l.From.Hostname, l.From.Taken, len(l.From.Links), len(l.From.Routes), len(l.From.Networks), len(l.From.Domains)))
+		for _, u := range l.fromPlan.uplinks {
+			log(fmt.Sprintf("lab LAN %s: bridge %s %s holding %s's peer %s", LANNS, u.Bridge, strings.Join(u.Gateways, " "), u.NIC, u.Port))
+		}
+	} else if f.Manager == ManagerNone {
 		log(fmt.Sprintf("lab host %s: %s %s (%s), default via %s", HostNS, NIC, HostIP, NICMAC, Gateway))
 	} else {
 		how := "static " + HostIP + " via " + Gateway
@@ -151,7 +186,9 @@ func (l *Lab) Up(log func(string)) error {
 		}
 		log(fmt.Sprintf("lab host %s: %s (%s) managed by %s: %s; files under %s", HostNS, NIC, NICMAC, f.Manager, how, l.hostDir()))
 	}
-	log(fmt.Sprintf("lab LAN %s: bridge %s %s", LANNS, LANBr, LANCIDR))
+	if l.From == nil || l.isBuiltin() {
+		log(fmt.Sprintf("lab LAN %s: bridge %s %s", LANNS, LANBr, LANCIDR))
+	}
 	for _, e := range extras {
 		if err := e.Up(l); err != nil {
 			l.Down(func(string) {})
@@ -159,7 +196,17 @@ func (l *Lab) Up(log func(string)) error {
 		}
 		log("lab " + e.Name + ": up")
 	}
-	return nil
+	if l.From == nil {
+		return nil
+	}
+	if err := l.finishFrom(l.fromPlan); err != nil {
+		l.Down(func(string) {})
+		return fmt.Errorf("lab from %s: %w", l.FromName, err)
+	}
+	for _, n := range l.notes {
+		log("left out: " + n)
+	}
+	return l.recordFrom()
 }
 
 func (l *Lab) upNamespaces() error {
@@ -281,6 +328,7 @@ func (l *Lab) Status() map[string]any {
 	if !l.IsUp() {
 		return st
 	}
+	statusFrom(l, st)
 	tg := l.Target()
 	defer tg.Close()
 	if links, err := tg.LinkList(); err == nil {

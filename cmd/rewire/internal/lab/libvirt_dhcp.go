@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,9 @@ func (l *Lab) lanDHCPFile(ext string) string { return filepath.Join(l.Dir, "lan-
 func (l *Lab) LANLeases() string { return l.lanDHCPFile("leases") }
 
 func upLANDHCP(l *Lab) error {
+	if l.From != nil {
+		return l.upFromLANDHCP()
+	}
 	lan := l.LAN()
 	defer lan.Close()
 	_, err := lan.Run(nil, "dnsmasq",
@@ -57,4 +61,42 @@ func statusLANDHCP(l *Lab) map[string]any {
 		st["lan_dhcp_lease_count"] = n
 	}
 	return st
+}
+
+// upFromLANDHCP is the LAN's DHCP server of a lab made from a snapshot:
+// one dnsmasq on every LAN bridge with a gateway, a guests' range per
+// subnet (tagged with its bridge, so each gets its own router) and every
+// DHCP-held address of the snapshot reserved for its MAC.
+func (l *Lab) upFromLANDHCP() error {
+	args := []string{"--conf-file=/dev/null", "--pid-file=" + l.lanDHCPFile("pid"),
+		"--dhcp-leasefile=" + l.LANLeases(), "--log-facility=" + l.lanDHCPFile("log"),
+		"--bind-interfaces", "--except-interface=lo", "--port=0", "--dhcp-authoritative", "--no-ping",
+		"--user=root", "--group=root"}
+	served := false
+	for _, u := range l.fromPlan.uplinks {
+		if len(u.Gateways) == 0 {
+			continue
+		}
+		served = true
+		args = append(args, "--interface="+u.Bridge)
+		for _, gw := range u.Gateways {
+			ip, n, _ := net.ParseCIDR(gw)
+			mask := net.IP(n.Mask).String()
+			args = append(args, "--dhcp-range=set:"+u.Bridge+","+n.IP.String()+",static,"+mask+","+NICLease)
+			args = append(args, "--dhcp-option=tag:"+u.Bridge+",option:router,"+ip.String())
+		}
+		for _, r := range u.DHCPRange {
+			args = append(args, "--dhcp-range=set:"+u.Bridge+","+r+",1h")
+		}
+		for _, r := range u.Reserve {
+			args = append(args, "--dhcp-host="+r.MAC+","+r.IP+","+NICLease)
+		}
+	}
+	if !served {
+		return nil
+	}
+	lan := l.LAN()
+	defer lan.Close()
+	_, err := lan.Run(nil, "dnsmasq", args...)
+	return err
 }

@@ -46,6 +46,9 @@ func (l *Lab) seedLibvirt() error {
 		return err
 	}
 	defer c.Close()
+	if l.From != nil {
+		return l.seedFrom(c)
+	}
 	n, err := c.NetworkDefineXML(defaultNetwork)
 	if err != nil {
 		return fmt.Errorf("network default: %w", err)
