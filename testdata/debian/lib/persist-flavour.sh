@@ -328,25 +328,7 @@ setup() {
 	check "$nic is the manager's ($owner)" managed_by "$nic" "$owner"
 	[ $failed = 0 ] || { dump "$uplink uplink"; exit 1; }
 	snapshot > "$st/files.$uplink"
-	if [ "$flavour" = ifupdown ] && [ "$uplink" = dhcp ]; then
-		refused_lease
-		return
-	fi
 	migrate
-}
-
-# ifupdown's dhclient: the hand-over cannot move its lease to br0 yet
-# (bindings/handover, README "DHCP uplinks move with their lease"): the
-# run is refused in one line and the host stays as it was.
-refused_lease() {
-	local out rc
-	out=$(rewire run --persist "$examples/nat-to-bridge.lua" "$nic" "$br" 2>&1); rc=$?
-	echo "$out" | sed 's/^/#   /'
-	check "rewire run --persist nat-to-bridge.lua refuses to move dhclient's lease, in one line" \
-		eval '[ $rc != 0 ] && grep -q "dhclient .*holds its lease $leased_ip/24; rewire cannot take it over yet" <<<"$out"'
-	check "the host is as it was: $nic holds its lease, no $br, the files unchanged" \
-		eval 'leased "$nic" "$leased_ip" && [ ! -e /sys/class/net/$br ] && [ -z "$(snapshot | diff "$st/files.dhcp" - | grep "^[<>]")" ]'
-	note "dhcp uplink: ifupdown's dhclient lease does not move to a bridge yet; the DHCP round stops here"
 }
 
 phase=$(cat "$st/phase" 2>/dev/null || echo static-1)
@@ -363,7 +345,6 @@ static-3)
 	uplink=static; after_reboot_back "$static_ip"
 	finish
 	setup dhcp "$leased_ip"; finish
-	[ "$flavour" != ifupdown ] || exit 0
 	reboot_into dhcp-2 ;;
 dhcp-2) uplink=dhcp; after_reboot_on_bridge "$leased_ip"; rollback; finish; reboot_into dhcp-3 ;;
 dhcp-3) uplink=dhcp; after_reboot_back "$leased_ip"; finish ;;
