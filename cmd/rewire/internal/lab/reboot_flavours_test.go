@@ -93,7 +93,7 @@ func persistRebootRoundTrip(t *testing.T, f Flavour, want string) {
 	t.Logf("FIGURES %s dhcp=%v persisted: lab reboot %.2fs, %s start to host address on %s %.2fs, checks passed %.2fs after the reboot",
 		f.Manager, f.DHCP, fig.total, f.Manager, fig.dev, fig.addrAfterStart, up.Seconds())
 
-	undo := func(r tx.UndoResult) { t.Logf("- %s", r) }
+	undo := func(r tx.UndoResult) { t.Logf("%s", r) }
 	rep, err := st.RollbackCommitted(res.TxID, false, undo)
 	if err != nil && f.Manager == ManagerNM && f.DHCP && strings.Contains(err.Error(), "route default via "+Gateway+" dev br0 metric 100 is gone") {
 		// Known, bindings/handover's: NetworkManager's in-memory br0
