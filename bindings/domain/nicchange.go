@@ -137,6 +137,13 @@ func setLiveNIC(d *libvirt.Domain, u nicUndo, want string) error {
 	if NICType(cur) == NICType(&w) && NICSource(cur) == NICSource(&w) {
 		return nil
 	}
+	if cur.Target != nil && w.Target != nil && cur.Target.Dev != w.Target.Dev {
+		// The guest was started again since (a reboot): its tap has
+		// another name, which libvirt will not change on a live device.
+		if want, err = setChildAttr(want, "target", "dev", cur.Target.Dev); err != nil {
+			return err
+		}
+	}
 	return virtconn.Err(d.UpdateDeviceFlags(want, libvirt.DOMAIN_DEVICE_MODIFY_LIVE))
 }
 

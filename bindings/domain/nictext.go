@@ -167,6 +167,27 @@ func setAttr(tag, name, value string) (string, error) {
 	return tag[:end] + " " + name + "=" + attrValue(value) + tag[end:], nil
 }
 
+// setChildAttr sets attribute name of e's first child element called
+// child, keeping every other byte.
+func setChildAttr(e, child, name, value string) (string, error) {
+	_, kids, _, err := children(e)
+	if err != nil {
+		return "", err
+	}
+	for _, k := range kids {
+		if k.name == child {
+			text := e[k.start:k.end]
+			end := strings.IndexByte(text, '>') + 1
+			tag, err := setAttr(text[:end], name, value)
+			if err != nil {
+				return "", err
+			}
+			return e[:k.start] + tag + text[end:] + e[k.end:], nil
+		}
+	}
+	return e, nil
+}
+
 // dropAttrs removes the named attributes (and the space before each) from
 // a start tag's text.
 func dropAttrs(tag string, names ...string) (string, error) {

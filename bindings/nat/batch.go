@@ -39,12 +39,20 @@ func (b *batch) String() string {
 }
 
 // run applies the batch atomically: iptables-restore commits each table
-// as a whole or not at all.
+// as a whole or not at all, and a batch of several tables is first run
+// with --test, so that a bad line in a later table does not leave the
+// earlier ones committed.
 func (b *batch) run(tg *target.Target, f Family) error {
 	if b.empty() {
 		return nil
 	}
-	_, err := tg.Run([]byte(b.String()), f.restore(), "--noflush", "--wait")
+	in := []byte(b.String())
+	if len(b.order) > 1 {
+		if _, err := tg.Run(in, f.restore(), "--noflush", "--wait", "--test"); err != nil {
+			return err
+		}
+	}
+	_, err := tg.Run(in, f.restore(), "--noflush", "--wait")
 	return err
 }
 

@@ -49,7 +49,7 @@ const (
 	natFile6    = "rewire/nat6.rules"
 	unitDir     = "systemd/system"
 	wantsDir    = "systemd/system/multi-user.target.wants"
-	restoreUnit = "rewire-restore.service"
+	restoreUnit = RestoreUnit
 	dnsmasqUnit = "rewire-dnsmasq@.service"
 	dnsmasqDir  = "rewire/dnsmasq"
 	FlavourNAT  = "nat"
@@ -59,6 +59,9 @@ const (
 	dnsmasqPath = "/usr/sbin/dnsmasq"
 	natHeader   = "# Written by rewire (persist): rewire's NAT chains (REWIRE-*), their jumps and rules,\n# put back at boot by `rewire restore` (rewire-restore.service) with iptables-restore --noflush.\n"
 )
+
+// RestoreUnit is the unit that runs `rewire restore` at boot.
+const RestoreUnit = "rewire-restore.service"
 
 // RestoreBinary is where rewire-restore.service runs rewire from.
 var RestoreBinary = "/usr/local/bin/rewire"
@@ -125,6 +128,11 @@ func renderRestoreUnit(w *world) string {
 	exec := RestoreBinary + " restore"
 	if w.Etc != "/etc" && filepath.Base(w.Etc) == "etc" {
 		exec += " --root " + filepath.Dir(w.Etc)
+	}
+	if w.Netns != "" {
+		// A host bound at a namespace path (the lab's): its rules go
+		// there, whichever namespace the unit is started in.
+		exec += " --netns " + w.Netns
 	}
 	b.WriteString(`[Unit]
 Description=Restore rewire's NAT chains and rules

@@ -120,7 +120,7 @@ func TestPersistNATRestoreAfterReboot(t *testing.T) {
 	}
 	unit := filepath.Join(roots.Etc, "systemd/system/rewire-restore.service")
 	b, err := os.ReadFile(unit)
-	if err != nil || !strings.Contains(string(b), "ExecStart=/usr/local/bin/rewire restore --root "+root+"\n") {
+	if err != nil || !strings.Contains(string(b), "ExecStart=/usr/local/bin/rewire restore --root "+root+" --netns "+tg.NetnsPath+"\n") {
 		t.Errorf("unit %s: %v\n%s", unit, err, b)
 	}
 	if to, err := os.Readlink(filepath.Join(roots.Etc, "systemd/system/multi-user.target.wants/rewire-restore.service")); err != nil || to != "../rewire-restore.service" {

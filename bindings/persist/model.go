@@ -34,7 +34,13 @@ type Dev struct {
 	Addrs      []string `json:"addrs,omitempty"` // static CIDRs, IPv4 and IPv6
 	Gateway4   string   `json:"gateway4,omitempty"`
 	Gateway6   string   `json:"gateway6,omitempty"`
-	Routes     []Route  `json:"routes,omitempty"` // other static routes of the main table
+	// Metric4 and Metric6 are the default route's metric (a gateway's, or
+	// a lease's); 0: none, or the kernel's 0. NetworkManager's own
+	// default differs per device type (ethernet 100, bridge 425), so a
+	// default route moved to a bridge keeps its metric only if written.
+	Metric4 int     `json:"metric4,omitempty"`
+	Metric6 int     `json:"metric6,omitempty"`
+	Routes  []Route `json:"routes,omitempty"` // other static routes of the main table
 }
 
 // BridgeOpts are a bridge's settings.

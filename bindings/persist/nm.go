@@ -162,6 +162,7 @@ func nmProfile(w *world, o *Owned, doc *ini, carried []*section) error {
 		ip4.set("method", "disabled")
 	}
 	nmAddrs(ip4, v4, o.Gateway4, o.Routes, true)
+	nmMetric(ip4, o.Metric4)
 	carryIP(ip4, carried)
 	ip6 := doc.section("ipv6")
 	switch {
@@ -175,6 +176,7 @@ func nmProfile(w *world, o *Owned, doc *ini, carried []*section) error {
 		ip6.set("method", "disabled")
 	}
 	nmAddrs(ip6, v6, o.Gateway6, o.Routes, false)
+	nmMetric(ip6, o.Metric6)
 	carryIP(ip6, carried)
 	return nil
 }
@@ -200,6 +202,14 @@ func nmAddrs(s *section, addrs []string, gw string, routes []Route, v4 bool) {
 			v += "," + strconv.Itoa(r.Metric)
 		}
 		s.set(fmt.Sprintf("route%d", n), v)
+	}
+}
+
+// nmMetric keeps the default route's metric (ipv4.route-metric): NM's
+// default for a bridge (425) is not the ethernet's (100) it came from.
+func nmMetric(s *section, m int) {
+	if m > 0 {
+		s.set("route-metric", strconv.Itoa(m))
 	}
 }
 

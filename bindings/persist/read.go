@@ -149,6 +149,13 @@ func readRoutes(tg *target.Target, l netlink.Link, d *Dev) error {
 			continue
 		}
 		v4 := r.Family == unix.AF_INET || (r.Dst != nil && r.Dst.IP.To4() != nil) || (r.Gw != nil && r.Gw.To4() != nil)
+		if r.Dst == nil || isDefault(r.Dst) {
+			if v4 && d.Metric4 == 0 {
+				d.Metric4 = r.Priority
+			} else if !v4 && d.Metric6 == 0 {
+				d.Metric6 = r.Priority
+			}
+		}
 		if d.DHCP4 && v4 && (r.Protocol == unix.RTPROT_DHCP || r.Dst == nil || isDefault(r.Dst)) {
 			continue
 		}

@@ -28,6 +28,9 @@ type world struct {
 	Var  string // /var/lib
 	All  map[string]*Owned
 	Read func(path string) (string, bool) // a file under the roots; false: none
+	// Netns is the network namespace the host is bound at ("" for the
+	// one rewire runs in): rewire-restore.service restores there.
+	Netns string
 }
 
 // renderer turns the devices of one flavour into files.

@@ -62,7 +62,7 @@ func Save(s *tx.Session, o Options) ([]Written, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &world{Etc: roots.Etc, Run: roots.Run, Var: roots.Var, All: all, Read: readFile}
+	w := &world{Etc: roots.Etc, Run: roots.Run, Var: roots.Var, All: all, Read: readFile, Netns: ask.NetnsPath}
 	out, err := render(w)
 	if err != nil {
 		return nil, errkind.Invalid("%w", err)

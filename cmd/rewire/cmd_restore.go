@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(command{name: "restore", summary: "at boot: put back the NAT chains persist kept (restore [--root DIR] [--lab] [--json])", run: runRestore})
+	register(command{name: "restore", summary: "at boot: put back the NAT chains persist kept (restore [--root DIR] [--netns PATH | --lab] [--json])", run: runRestore})
 }
 
 // runRestore is `rewire restore`, what rewire-restore.service runs at
@@ -22,10 +22,18 @@ func init() {
 // already as the files say is left alone, so running it twice changes
 // nothing. It opens no transaction: it puts back what a committed one
 // persisted.
+//
+// The rules go into the namespace rewire runs in, or the one bound at
+// --netns (`ip netns exec NAME rewire restore`, without the exec). The
+// unit persist writes for a host bound at a namespace path names it, so
+// the unit restores there from wherever it is started; --lab is the lab
+// host's root and namespace, the same as its unit's `--root LAB/host
+// --netns /run/netns/rewire-lab`.
 func runRestore(args []string) int {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	root := fs.String("root", "/", "the file system root whose etc/rewire holds the rules")
-	onLab := fs.Bool("lab", false, "the throw-away lab host (rewire lab up), with the lab's own etc")
+	netns := fs.String("netns", "", "the network namespace bound at this path (/run/netns/NAME) gets the rules, not rewire's own")
+	onLab := fs.Bool("lab", false, "the throw-away lab host (rewire lab up): its root and its namespace")
 	asJSON := fs.Bool("json", false, "print data as JSON")
 	pos, err := parseArgs(fs, args, 0)
 	if err != nil {
@@ -36,13 +44,21 @@ func runRestore(args []string) int {
 	}
 	tg := target.Host()
 	etc := filepath.Join(*root, "etc")
-	if *onLab {
+	switch {
+	case *onLab && (*netns != "" || *root != "/"):
+		return fail("restore: --lab is the lab host's root and namespace: no --root or --netns with it")
+	case *onLab:
 		l := lab.Default()
 		if !l.IsUp() {
 			return fail("the lab is not up: run `rewire lab up` first")
 		}
 		tg = l.Target()
 		etc = host.RootsFor(tg).Etc
+	case *netns != "":
+		if !target.IsNS(*netns) {
+			return fail("restore: --netns %s: not a network namespace", *netns)
+		}
+		tg = target.AtPath("restore", *netns)
 	}
 	defer tg.Close()
 	res, err := persist.Restore(tg, etc)

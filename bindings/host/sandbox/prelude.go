@@ -9,8 +9,9 @@ import "strings"
 
 // Prelude is the script run as `sh -c PRELUDE sh MACHINENS DIR argv...`:
 // it refuses the machine's own network namespace (MACHINENS, and PID
-// 1's), binds DIR over the managers' paths (/run, /etc/NetworkManager,
-// /etc/systemd/network, /etc/network, /etc/netplan, /var/lib/…), mounts
+// 1's), binds DIR over the managers' paths (/etc/NetworkManager,
+// /etc/systemd/network, /etc/network, /etc/netplan, /var/lib/…, then
+// /run, with DIR kept at its path when it is under /run), mounts
 // a fresh read-only sysfs (this namespace's devices, no udev to wait
 // for), names the UTS namespace hostname and execs argv. who names the
 // caller in the refusal.
@@ -21,7 +22,6 @@ self=$(readlink /proc/self/ns/net)
 if [ -z "$self" ] || [ "$self" = "$machinens" ] || [ "$self" = "$(readlink /proc/1/ns/net)" ]; then
   echo "WHO: refusing to run $1 in the machine's own network namespace" >&2; exit 97
 fi
-mount --bind "$D/run" /run
 for d in NetworkManager systemd/network network/interfaces.d netplan; do
   [ -d "/etc/$d" ] && mount --bind "$D/etc/$d" "/etc/$d"
 done
@@ -31,6 +31,12 @@ for d in NetworkManager dhcp; do
 done
 mount --bind "$D/etc/resolv.conf" /etc/resolv.conf
 mount --bind "$D/empty" /usr/lib/systemd/network
+# /run last, and D still at its own path after it when D is under /run
+# (the lab's /run/rewire-lab/host): a daemon's argv may name files in D.
+case "$D" in /run/*)
+  mkdir -p "$D/run${D#/run}"; mount --bind "$D" "$D/run${D#/run}";;
+esac
+mount --rbind "$D/run" /run
 mount -t sysfs -o ro sysfs /sys
 hostname HOSTNAME
 exec "$@"

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
+
+	"rewire/bindings/persist"
 )
 
 // `rewire lab reboot`: the lab host goes through what a reboot does to a
@@ -21,10 +23,14 @@ import (
 // so what `persist.save()` wrote comes back and nothing else does — and
 // libvirtd starts with its autostart networks and guests.
 //
+// Before the manager starts, what rewire persisted outside the managers
+// is booted as systemd would (bootUnits): ETC/sysctl.d, and
+// rewire-restore.service's NAT chains.
+//
 // The `none` flavour models a host whose only network configuration is
 // its boot scripts: they give eth0 the lab's static address and default
-// route again, and nothing rewire did (or persisted: there is no manager
-// to persist to) comes back.
+// route again, and no network configuration rewire did comes back (there
+// is no manager to persist to); its sysctls and NAT chains do, if persisted.
 
 // sysctlFile keeps the lab host's net.* sysctls as `lab up` found them.
 func (l *Lab) sysctlFile() string { return filepath.Join(l.Dir, "sysctl-boot.conf") }
@@ -211,6 +217,87 @@ func (l *Lab) emptyRun() {
 	}
 }
 
+// bootUnits is what the lab host's boot runs of rewire's persistence
+// before its network is set up (network-pre.target), as systemd would:
+// systemd-sysctl's ETC/sysctl.d/*.conf (the net.* keys: the namespace's
+// own; any other would be the machine's), and rewire-restore.service if
+// it is enabled — what its ExecStart says, whose --root and --netns must
+// name this lab host (a unit that would restore elsewhere is an error).
+func (l *Lab) bootUnits(step func(string)) error {
+	etc := l.hostFile("etc")
+	tg := l.Target()
+	defer tg.Close()
+	confs, _ := filepath.Glob(filepath.Join(etc, "sysctl.d", "*.conf"))
+	sort.Strings(confs)
+	for _, c := range confs {
+		b, err := os.ReadFile(c)
+		if err != nil {
+			return err
+		}
+		var set, skipped []string
+		for _, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(line)
+			k, v, ok := strings.Cut(line, "=")
+			if !ok || strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";") {
+				continue
+			}
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if !strings.HasPrefix(k, "net.") {
+				skipped = append(skipped, k)
+				continue
+			}
+			if out, err := tg.Run(nil, "sysctl", "-q", "-w", k+"="+v); err != nil {
+				return fmt.Errorf("systemd-sysctl %s: %s=%s: %v %s", c, k, v, err, out)
+			}
+			set = append(set, k+"="+v)
+		}
+		msg := "systemd-sysctl " + c + ": " + strings.Join(set, " ")
+		if len(skipped) > 0 {
+			msg += " (not the namespace's, left alone: " + strings.Join(skipped, " ") + ")"
+		}
+		step(msg)
+	}
+	unit := filepath.Join(etc, "systemd/system/multi-user.target.wants", persist.RestoreUnit)
+	b, err := os.ReadFile(unit)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	root, netns := "/", ""
+	for _, line := range strings.Split(string(b), "\n") {
+		if cmd, ok := strings.CutPrefix(line, "ExecStart="); ok {
+			f := strings.Fields(cmd)
+			for i := 0; i+1 < len(f); i++ {
+				switch f[i] {
+				case "--root":
+					root = f[i+1]
+				case "--netns":
+					netns = f[i+1]
+				}
+			}
+		}
+	}
+	if filepath.Join(root, "etc") != etc || netns != l.HostPath() {
+		return fmt.Errorf("%s restores from %s into namespace %q, not the lab host's (%s, %s)", unit, filepath.Join(root, "etc"), netns, etc, l.HostPath())
+	}
+	res, err := persist.Restore(tg, etc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", persist.RestoreUnit, err)
+	}
+	var did []string
+	for _, r := range res {
+		verb := "unchanged"
+		if r.Changed {
+			verb = "restored"
+		}
+		did = append(did, r.Path+" "+verb)
+	}
+	step(persist.RestoreUnit + ": " + strings.Join(did, ", "))
+	return nil
+}
+
 // Reboot reboots the lab host (see above); log gets each step.
 func (l *Lab) Reboot(log func(string)) error {
 	if !l.IsUp() {
@@ -249,6 +336,9 @@ func (l *Lab) Reboot(log func(string)) error {
 	}
 	l.emptyRun()
 	step("/run emptied (LAB/host/run, libvirt's run)")
+	if err := l.bootUnits(step); err != nil {
+		return err
+	}
 	// Boot.
 	if f.Manager == ManagerNone {
 		tg := l.Target()

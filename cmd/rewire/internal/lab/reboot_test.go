@@ -19,23 +19,18 @@ import (
 // TestLabRebootPersistedBridge is S2 end to end on a host whose eth0
 // networkd leases from the LAN: `rewire run --lab --persist
 // examples/nat-to-bridge.lua` (the hand-over moves the lease to br0,
-// persist writes networkd's units), then `lab reboot`: networkd, started
+// persist writes networkd's units: the device the hand-over took is kept
+// by the manager it took it from), then `lab reboot`: networkd, started
 // from its files alone, gives br0 the lease with eth0 as its port.
-//
-// Today persist, run after the hand-over in the same transaction, asks
-// the host who owns eth0 and finds the hand-over's own claim (networkd's
-// /run/systemd/network/00-rewire-eth0.network, Unmanaged=yes): "eth0: no
-// network manager owns it ... nothing written" — a defect of
-// bindings/persist (it does not see through bindings/handover's claim),
-// reported, not worked around: the test skips on exactly that error.
-// TestLabRebootPersistedBridgeNoHandover runs the rest of the path.
+// TestLabRebootPersistFlavours does the same for every flavour, static
+// and DHCP, and the rollback after the reboot.
 func TestLabRebootPersistedBridge(t *testing.T) {
 	rebootPersisted(t, true)
 }
 
 // TestLabRebootPersistedBridgeNoHandover is the same with the hand-over
 // off (as persist's own tests run): networkd still holds eth0 while
-// persist asks, so its units are written, and the reboot is tested.
+// persist asks it who owns eth0.
 func TestLabRebootPersistedBridgeNoHandover(t *testing.T) {
 	rebootPersisted(t, false)
 }
