@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vishvananda/netlink"
+
 	"github.com/godbus/dbus/v5"
 
 	"rewire/bindings/errkind"
@@ -77,6 +79,31 @@ func CanMoveLease(c Claimed, to string) error {
 	return errkind.Invalid("%s's %s is a DHCP lease of %s, whose client rewire cannot move to %s; addr.move(%q, %q, {static = true}) keeps a static copy on purpose", c.Dev, leases[0].CIDR, client, to, c.Dev, to)
 }
 
+// defaultMetric is the metric of the IPv4 default route on the NIC, or
+// on to once the address moved there (0: none).
+func defaultMetric(tg *target.Target, devs ...string) int {
+	h, err := tg.Handle()
+	if err != nil {
+		return 0
+	}
+	for _, d := range devs {
+		l, err := tg.LinkByName(d)
+		if err != nil {
+			continue
+		}
+		rs, err := h.RouteList(l, netlink.FAMILY_V4)
+		if err != nil {
+			continue
+		}
+		for _, r := range rs {
+			if r.Dst == nil || r.Dst.IP.IsUnspecified() {
+				return r.Priority
+			}
+		}
+	}
+	return 0
+}
+
 // nmPortOf refuses NetworkManager's lease move unless the NIC is a port
 // of to itself: NM detaches from a bridge it activates every port it has
 // no profile for, so a bond or VLAN between them (bond-then-bridge) would
@@ -134,7 +161,7 @@ func MoveLease(s *tx.Session, c Claimed, to, macText string) error {
 			return err
 		}
 		l.UUID, l.Port = newUUID(), newUUID()
-		settings, err := nmBridgeProfile(c, to, l.UUID, mac)
+		settings, err := nmBridgeProfile(c, to, l.UUID, mac, defaultMetric(tg, c.Dev, to))
 		if err != nil {
 			return err
 		}

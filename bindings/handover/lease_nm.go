@@ -14,7 +14,7 @@ import (
 // method, DHCP client id and hostname options and its ipv6 setting from
 // the NIC's profile (a DHCPv6 lease with the NIC's IAID and DUID), the
 // NIC's MAC, no STP (a port must forward at once).
-func nmBridgeProfile(c Claimed, to, uuid string, mac net.HardwareAddr) (map[string]map[string]dbus.Variant, error) {
+func nmBridgeProfile(c Claimed, to, uuid string, mac net.HardwareAddr, metric4 int) (map[string]map[string]dbus.Variant, error) {
 	orig := map[string]map[string]dbus.Variant{}
 	if c.UUID != "" {
 		conn, err := host.DialBus(c.Roots)
@@ -35,6 +35,11 @@ func nmBridgeProfile(c Claimed, to, uuid string, mac net.HardwareAddr) (map[stri
 		if v, ok := orig["ipv4"][k]; ok {
 			ipv4[k] = v
 		}
+	}
+	if m, ok := ipv4["route-metric"]; (!ok || m.Value() == int64(-1)) && metric4 > 0 {
+		// NetworkManager's default metric for a bridge (425) is not the
+		// ethernet's it came from (100): keep the route as it is now.
+		ipv4["route-metric"] = dbus.MakeVariant(int64(metric4))
 	}
 	if !hasDHCPv4(c) {
 		// Only a DHCPv6 lease moves: IPv4 as the NIC's profile had it.

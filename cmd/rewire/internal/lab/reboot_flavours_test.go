@@ -70,20 +70,6 @@ func persistRebootRoundTrip(t *testing.T, f Flavour, want string) {
 	}
 
 	res := runPersist(t, l, st, true)
-	if res.Err != nil && f.Manager == ManagerIfupdown && f.DHCP && strings.Contains(res.Err.Error(), "rewire cannot take it over yet") {
-		// The hand-over cannot move ifupdown's dhclient yet: it refuses in
-		// one line and changes nothing; persist of that host is still
-		// what an admin gets with the hand-over off (dhclient keeps
-		// running on eth0 until the reboot).
-		if strings.Contains(res.Err.Error(), "\n") || res.State != tx.StateRolledBack {
-			t.Errorf("hand-over refusal: state %s, %q", res.State, res.Err)
-		}
-		if now := etcTree(t, l.hostFile("etc")); !sameTree(t, before, now) {
-			t.Fatal("the refused run changed files")
-		}
-		t.Logf("with the hand-over: %v; persisting with it off", res.Err)
-		res = runPersist(t, l, st, false)
-	}
 	if res.Err != nil {
 		t.Fatalf("rewire run --lab --persist nat-to-bridge.lua: %v", res.Err)
 	}
@@ -95,15 +81,6 @@ func persistRebootRoundTrip(t *testing.T, f Flavour, want string) {
 
 	undo := func(r tx.UndoResult) { t.Logf("%s", r) }
 	rep, err := st.RollbackCommitted(res.TxID, false, undo)
-	if err != nil && f.Manager == ManagerNM && f.DHCP && strings.Contains(err.Error(), "route default via "+Gateway+" dev br0 metric 100 is gone") {
-		// Known, bindings/handover's: NetworkManager's in-memory br0
-		// profile leases with the bridge's default metric (425), which
-		// replaces the moved metric-100 route already during the run (so
-		// persist keeps 425, as live). The drift is that route alone:
-		// rolled back with --force, as the refusal says.
-		t.Logf("KNOWN (hand-over): %v; rolling back with --force", err)
-		rep, err = st.RollbackCommitted(res.TxID, true, undo)
-	}
 	if err != nil {
 		tg := l.Target()
 		r, _ := tg.Run(nil, "ip", "route")
