@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# make test-ansible: the rewire.kvm playbook tests against the lab host,
+# holding the lab lock the other lab users share.
+set -euo pipefail
+cd "$(dirname "$0")"
+command -v ansible-playbook >/dev/null || { echo "test-ansible: ansible-playbook missing (Debian: ansible-core; .ci/install-deps installs it)"; exit 1; }
+exec flock /tmp/rewire-lab.lock python3 test_playbooks.py "$@"
