@@ -71,3 +71,9 @@ package: deps
 # Installs the package on this machine with apt-get, checks it, purges it.
 test-package: package
 	@bash .ci/package/test.sh
+
+# The rewire.kvm Ansible collection: real ansible-playbook runs over real
+# SSH against the lab host (check, apply+confirm, a change that cuts SSH
+# and reverts by itself, a bad recipe), under the lab lock.
+test-ansible: build
+	@bash ansible/tests/run.sh

@@ -7,7 +7,7 @@ __metaclass__ = type
 
 import os
 
-from ansible.errors import AnsibleError, AnsibleActionFail
+from ansible.errors import AnsibleError, AnsibleActionFail, AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
 
 
@@ -32,9 +32,24 @@ class ActionModule(ActionBase):
                 self._transfer_file(local, remote)
                 self._fixup_perms2((self._connection._shell.tmpdir, remote))
                 args['src'] = remote
-            result.update(self._execute_module(module_name='rewire.kvm.recipe', module_args=args, task_vars=task_vars))
+            try:
+                res = self._execute_module(module_name='rewire.kvm.recipe', module_args=args, task_vars=task_vars)
+            except AnsibleConnectionFailure as e:
+                res = dict(rc=255, msg=str(e))
+            if res.get('rc') == 255 and 'transaction' not in res:
+                # The module's answer never came back: the connection was
+                # lost while the recipe ran, most likely cut by the change.
+                # Unreachable, not failed, so that a play can go on to wait
+                # for a new connection (ignore_unreachable) and confirm.
+                res = dict(unreachable=True, changed=False,
+                           msg='the connection was lost while the recipe ran (%s); if the change cut it, no confirm '
+                               'arrives and the host rolls it back by itself at its deadline' % res.get('msg', '').strip())
+            result.update(res)
         except AnsibleActionFail as e:
             result.update(e.result)
         finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
+            try:
+                self._remove_tmp_path(self._connection._shell.tmpdir)
+            except AnsibleConnectionFailure:
+                pass  # a host cut off keeps Ansible's temporary directory
         return result
