@@ -51,5 +51,7 @@ class ActionModule(ActionBase):
             try:
                 self._remove_tmp_path(self._connection._shell.tmpdir)
             except AnsibleConnectionFailure:
-                pass  # a host cut off keeps Ansible's temporary directory
+                # A host cut off keeps Ansible's temporary directory; forget
+                # it, or the task's cleanup tries again and fails the task.
+                self._connection._shell.tmpdir = None
         return result
