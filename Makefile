@@ -5,6 +5,7 @@ BIN     := bin/rewire
 STATE   ?= /tmp/rewire-demo-state
 
 .PHONY: all deps build test test-go test-kernel test-debian demo bench vet clean
+.PHONY: package test-package test-ansible
 
 all: build
 
@@ -61,3 +62,18 @@ bench: build
 
 clean:
 	rm -rf bin
+
+# The Debian package (and an .rpm when rpmbuild is installed) in bin/:
+# the binary, rewire(1), bash+zsh completion, examples, LuaLS definitions.
+package: deps
+	@bash .ci/package/build.sh
+
+# Installs the package on this machine with apt-get, checks it, purges it.
+test-package: package
+	@bash .ci/package/test.sh
+
+# The rewire.kvm Ansible collection: real ansible-playbook runs over real
+# SSH against the lab host (check, apply+confirm, a change that cuts SSH
+# and reverts by itself, a bad recipe), under the lab lock.
+test-ansible: build
+	@bash ansible/tests/run.sh

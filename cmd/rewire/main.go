@@ -28,9 +28,15 @@ func main() {
 		os.Exit(2)
 	}
 	name := os.Args[1]
+	if name == "help" && len(os.Args) > 2 { // rewire help CMD: flags and examples
+		os.Exit(helpCommand(os.Args[2]))
+	}
 	if name == "-h" || name == "--help" || name == "help" {
 		usage()
 		return
+	}
+	if name == "--version" {
+		name = "version"
 	}
 	c, ok := commands[name]
 	if !ok {
@@ -53,7 +59,7 @@ func usage() {
 	for _, n := range names {
 		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(os.Stderr, "\n`rewire COMMAND -h` shows a command's flags.")
+	fmt.Fprintln(os.Stderr, "\n`rewire help COMMAND` shows a command's flags and examples; man rewire all of them.")
 }
 
 // fail prints one line to stderr and returns exit code 1.
