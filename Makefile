@@ -22,7 +22,7 @@ vet:
 # dnsmasq, libvirtd, the network managers), then the bond/VLAN tests in a
 # distro-kernel VM, then payloads in a real Debian 12 with systemd as PID 1
 # (the guardian as a transient unit, a real reboot).
-test: build test-go test-kernel test-debian
+test: build test-go test-package test-ansible test-kernel test-debian
 
 test-go: build
 	$(GO) vet ./...
