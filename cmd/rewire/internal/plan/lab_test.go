@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -78,9 +79,36 @@ func descs(steps []*tx.Step) []string {
 	return out
 }
 
+// guestNIC matches a guest NIC change ("vm1 NIC 52:54:00:...: ...").
+var guestNIC = regexp.MustCompile(`^\S+ NIC [0-9a-f:]+: `)
+
+// inGuestOrder sorts each run of consecutive guest NIC changes: one
+// domain.set_interfaces changes guests side by side, so the journal has
+// them in the order they finished; each guest's own NICs stay in order
+// (the sort is stable and by guest name).
+func inGuestOrder(ds []string) []string {
+	out := append([]string(nil), ds...)
+	for i := 0; i < len(out); {
+		j := i
+		for j < len(out) && guestNIC.MatchString(out[j]) {
+			j++
+		}
+		if j > i {
+			run := out[i:j]
+			sort.SliceStable(run, func(a, b int) bool {
+				return strings.Fields(run[a])[0] < strings.Fields(run[b])[0]
+			})
+			i = j
+		} else {
+			i++
+		}
+	}
+	return out
+}
+
 // The issue's test: in the lab, for every example that runs there, the
 // plan lists exactly the changes the real run journals, in the same order
-// with the same descriptions; a recipe that stops with an error stops the
+// (guests changed side by side aside: inGuestOrder) with the same descriptions; a recipe that stops with an error stops the
 // same way in both; and making the plan leaves the lab host — links,
 // addresses, routes, sysctls, iptables, guest XML — exactly as it was.
 func TestPlanEqualsTheJournalOfTheRun(t *testing.T) {
@@ -132,7 +160,7 @@ func TestPlanEqualsTheJournalOfTheRun(t *testing.T) {
 			for _, s := range p.Steps {
 				planned = append(planned, s.Desc)
 			}
-			if got, want := strings.Join(planned, "\n"), strings.Join(descs(res.Steps), "\n"); got != want {
+			if got, want := strings.Join(inGuestOrder(planned), "\n"), strings.Join(inGuestOrder(descs(res.Steps)), "\n"); got != want {
 				t.Errorf("plan:\n%s\njournal of the run:\n%s\n(run error: %s)", got, want, res.Error)
 			}
 			switch {
