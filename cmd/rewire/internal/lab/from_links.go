@@ -20,15 +20,11 @@ import (
 // and the lab host's links and static addresses; routes wait for the
 // DHCP clients (finishFrom).
 func (l *Lab) upFromNamespaces(p *fromPlan) error {
-	lan, err := target.CreateNS("lan", l.LANPath())
+	lan, host, err := l.createNamespaces()
 	if err != nil {
 		return err
 	}
 	defer lan.Close()
-	host, err := target.CreateNS("lab", l.HostPath())
-	if err != nil {
-		return err
-	}
 	defer host.Close()
 	lh, _ := lan.Handle()
 	hh, _ := host.Handle()

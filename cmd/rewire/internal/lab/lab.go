@@ -209,16 +209,25 @@ func (l *Lab) Up(log func(string)) error {
 	return l.recordFrom()
 }
 
+// createNamespaces makes the LAN's and the lab host's namespaces, bound
+// at their paths; the caller closes both.
+func (l *Lab) createNamespaces() (lan, host *target.Target, err error) {
+	if lan, err = target.CreateNS("lan", l.LANPath()); err != nil {
+		return nil, nil, err
+	}
+	if host, err = target.CreateNS("lab", l.HostPath()); err != nil {
+		lan.Close()
+		return nil, nil, err
+	}
+	return lan, host, nil
+}
+
 func (l *Lab) upNamespaces() error {
-	lan, err := target.CreateNS("lan", l.LANPath())
+	lan, host, err := l.createNamespaces()
 	if err != nil {
 		return err
 	}
 	defer lan.Close()
-	host, err := target.CreateNS("lab", l.HostPath())
-	if err != nil {
-		return err
-	}
 	defer host.Close()
 	lh, _ := lan.Handle()
 	hh, _ := host.Handle()
