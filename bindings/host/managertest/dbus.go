@@ -2,32 +2,14 @@ package managertest
 
 import (
 	"bufio"
-	"fmt"
 	"path/filepath"
+	"rewire/bindings/host/sandbox"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 )
-
-// busConfig is a system bus (so NetworkManager accepts it) that listens
-// in the sandbox's /run and lets everyone own and call everything.
-const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_type="method_call"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-`
 
 // Bus is a private dbus-daemon, the system bus of one sandbox: inside the
 // sandbox it is /run/dbus/system_bus_socket; Addr reaches it from outside.
@@ -42,7 +24,7 @@ func (sb *Sandbox) StartBus(t testing.TB) *Bus {
 	t.Helper()
 	Need(t, "dbus-daemon", "unshare")
 	sock := filepath.Join(sb.Run, "dbus/system_bus_socket")
-	conf := sb.WriteFile("bus.conf", fmt.Sprintf(busConfig, sock), 0o644)
+	conf := sb.WriteFile("bus.conf", sandbox.BusConfig(sock), 0o644)
 	cmd := sb.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile", "--print-address=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {

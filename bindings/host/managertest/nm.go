@@ -2,6 +2,7 @@ package managertest
 
 import (
 	"fmt"
+	"rewire/bindings/host/sandbox"
 	"strings"
 	"testing"
 	"time"
@@ -25,19 +26,6 @@ type NM struct {
 	Daemon *Daemon
 }
 
-// nmConf keeps NM off everything but the devices: no DNS or hostname
-// changes, its internal DHCP client, no automatic "Wired connection 1".
-const nmConf = `[main]
-plugins=keyfile
-dns=none
-rc-manager=unmanaged
-hostname-mode=none
-dhcp=internal
-no-auto-default=*
-[logging]
-level=INFO
-`
-
 // StartNetworkManager starts a private system bus and `NetworkManager
 // --no-daemon` in the sandbox and returns once NM owns its bus name.
 // Devices with a profile activate by themselves; wait for them with
@@ -46,7 +34,7 @@ func StartNetworkManager(t testing.TB, sb *Sandbox, opts NMOptions) *NM {
 	t.Helper()
 	Need(t, "NetworkManager", "dbus-daemon")
 	bus := sb.StartBus(t)
-	conf := nmConf
+	conf := sandbox.NMConf
 	if len(opts.Unmanaged) > 0 {
 		var specs []string
 		for _, n := range opts.Unmanaged {

@@ -14,6 +14,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"rewire/bindings/host/sandbox"
 	"rewire/bindings/snapshot"
 	"rewire/bindings/target"
 )
@@ -71,7 +72,7 @@ func (l *Lab) fromManager(p *fromPlan) error {
 			files["etc/systemd/network/10-"+d+".network"] = "[Match]\nName=" + d +
 				"\n\n[Network]\nLinkLocalAddressing=no\nIPv6AcceptRA=no\nDHCP=ipv4\n\n[DHCPv4]\nUseHostname=no\nUseDNS=no\n"
 		case ManagerNM:
-			files["etc/NetworkManager/NetworkManager.conf"] = nmConf
+			files["etc/NetworkManager/NetworkManager.conf"] = sandbox.NMConf
 			files["etc/NetworkManager/system-connections/"+d+".nmconnection"] = "[connection]\nid=" + d +
 				"\ntype=ethernet\ninterface-name=" + d + "\n\n[ipv4]\nmethod=auto\n\n[ipv6]\nmethod=disabled\n"
 		}

@@ -231,7 +231,7 @@ func (l *Lab) writeProfiles(f Flavour) error {
 		}
 		files["etc/systemd/network/10-"+NIC+".network"] = body
 	case ManagerNM:
-		files["etc/NetworkManager/NetworkManager.conf"] = nmConf
+		files["etc/NetworkManager/NetworkManager.conf"] = sandbox.NMConf
 		body := "[connection]\nid=" + NIC + "\ntype=ethernet\ninterface-name=" + NIC + "\n\n[ipv4]\n"
 		if f.DHCP {
 			body += "method=auto\n"
@@ -264,37 +264,6 @@ func (l *Lab) writeProfiles(f Flavour) error {
 	}
 	return nil
 }
-
-// nmConf keeps NetworkManager off everything but the devices: no DNS or
-// hostname changes, its internal DHCP client, no "Wired connection 1".
-const nmConf = `[main]
-plugins=keyfile
-dns=none
-rc-manager=unmanaged
-hostname-mode=none
-dhcp=internal
-no-auto-default=*
-[logging]
-level=INFO
-`
-
-// busConfig is a system bus (so NetworkManager accepts it) listening in
-// the sandbox's /run, letting everyone own and call everything.
-const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=/run/dbus/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_type="method_call"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-`
 
 // managerProcs are the processes of each flavour, by pid-file name and
 // the command name /proc shows (15 characters at most).
@@ -364,7 +333,7 @@ func (l *Lab) startManager(f Flavour) error {
 // the sandbox: /run/dbus/system_bus_socket there, LAB/host/run/... here)
 // and returns once it accepts connections.
 func (l *Lab) startBus() error {
-	if err := os.WriteFile(l.hostFile("bus.conf"), []byte(busConfig), 0o644); err != nil {
+	if err := os.WriteFile(l.hostFile("bus.conf"), []byte(sandbox.BusConfig("/run/dbus/system_bus_socket")), 0o644); err != nil {
 		return err
 	}
 	sock := l.hostFile("run/dbus/system_bus_socket")
