@@ -92,7 +92,11 @@ func Module(s *tx.Session) engine.Module {
 						changes = append(changes, c)
 					}
 					if err := SetNICs(s, changes); err != nil {
-						return engine.Raise(L, "domain.set_interfaces", fmt.Sprintf("%d NICs", len(changes)), err)
+						what := fmt.Sprintf("%d NICs", len(changes))
+						if len(changes) == 1 {
+							what = "1 NIC"
+						}
+						return engine.Raise(L, "domain.set_interfaces", what, err)
 					}
 					return 0
 				}},
