@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
+
 	"rewire/bindings/host"
 	"rewire/bindings/host/managertest"
 	"rewire/bindings/modules"
@@ -125,6 +127,27 @@ func (l *lab) device(t *testing.T, name string, timeout time.Duration, ok func(h
 		return nil
 	}, logs...)
 	return d
+}
+
+// defaultRoute waits (bounded) for an IPv4 default route through dev.
+func (l *lab) defaultRoute(t *testing.T, dev string, timeout time.Duration, logs ...*managertest.Daemon) {
+	t.Helper()
+	managertest.Eventually(t, timeout, func() error {
+		lk, err := l.Host.LinkByName(dev)
+		if err != nil {
+			return err
+		}
+		rs, err := l.Host.RouteList(netlink.FAMILY_V4, &netlink.Route{LinkIndex: lk.Attrs().Index}, netlink.RT_FILTER_OIF)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.Dst == nil || r.Dst.IP.IsUnspecified() {
+				return nil
+			}
+		}
+		return fmt.Errorf("no default route through %s yet", dev)
+	}, logs...)
 }
 
 // lease is d's DHCP address from the LAN's range.

@@ -46,6 +46,8 @@ func handOver(t *testing.T, u uplink, dhcp bool) {
 	l := newLab(t)
 	logs := append(u.start(t, l, dhcp), l.dhcp.Daemon)
 	before := l.device(t, "eth0", 20*time.Second, u.owned(dhcp), logs...)
+	// The manager adds the gateway a moment after the address.
+	l.defaultRoute(t, "eth0", 10*time.Second, logs...)
 	ifstate := l.ifstate()
 	var orig host.Address
 	if dhcp {
