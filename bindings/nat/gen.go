@@ -163,14 +163,26 @@ func (p *plan) applyTo(rs *ruleset) {
 	for _, c := range append(append([]chainRef(nil), p.Chains...), p.Jumps...) {
 		rs.Tables[c.Table].insertFirst(builtinOf(c.Table, c.Chain), jumpLine(c))
 	}
-	for i := len(p.Rules) - 1; i >= 0; i-- { // -I CHAIN 1, last first
-		if r := p.Rules[i]; r.First {
-			rs.Tables[r.Table].insertFirst(r.Chain, r.Line())
-		}
+	// Each chain's new lines in one pass: -I CHAIN 1 of each (last
+	// first) leaves them in the batch's order, as -A does.
+	type where struct {
+		table, chain string
+		first        bool
 	}
+	var order []where
+	lines := map[where][]string{}
 	for _, r := range p.Rules {
-		if !r.First {
-			rs.Tables[r.Table].appendRule(r.Chain, r.Line())
+		w := where{r.Table, r.Chain, r.First}
+		if _, ok := lines[w]; !ok {
+			order = append(order, w)
+		}
+		lines[w] = append(lines[w], r.Line())
+	}
+	for _, w := range order {
+		if w.first {
+			rs.Tables[w.table].insertFirstAll(w.chain, lines[w])
+		} else {
+			rs.Tables[w.table].appendAll(w.chain, lines[w])
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"rewire/bindings/target"
@@ -75,19 +76,27 @@ func parseSave(f Family, text string) (*ruleset, error) {
 }
 
 // insertFirst puts line at the top of chain (iptables -I CHAIN 1).
-func (t *table) insertFirst(chain, line string) {
+func (t *table) insertFirst(chain, line string) { t.insertFirstAll(chain, []string{line}) }
+
+// insertFirstAll puts lines, in their order, before chain's first rule:
+// `iptables -I CHAIN 1` of each, the last first, in one pass.
+func (t *table) insertFirstAll(chain string, lines []string) {
 	prefix := "-A " + chain + " "
+	at := len(t.Rules)
 	for i, l := range t.Rules {
 		if strings.HasPrefix(l, prefix) {
-			t.Rules = append(t.Rules[:i], append([]string{line}, t.Rules[i:]...)...)
-			return
+			at = i
+			break
 		}
 	}
-	t.Rules = append(t.Rules, line)
+	t.Rules = slices.Insert(t.Rules, at, lines...)
 }
 
 // appendRule puts line at the end of chain (iptables -A CHAIN).
-func (t *table) appendRule(chain, line string) {
+func (t *table) appendRule(chain, line string) { t.appendAll(chain, []string{line}) }
+
+// appendAll puts lines, in their order, after chain's last rule, in one pass.
+func (t *table) appendAll(chain string, lines []string) {
 	prefix := "-A " + chain + " "
 	at := len(t.Rules)
 	for i, l := range t.Rules {
@@ -95,7 +104,7 @@ func (t *table) appendRule(chain, line string) {
 			at = i + 1
 		}
 	}
-	t.Rules = append(t.Rules[:at], append([]string{line}, t.Rules[at:]...)...)
+	t.Rules = slices.Insert(t.Rules, at, lines...)
 }
 
 func (rs *ruleset) hasChain(tbl, chain string) bool {

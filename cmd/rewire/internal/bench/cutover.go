@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"rewire/bindings/tx"
@@ -61,6 +62,7 @@ func (e *env) cutover() error {
 		Rewire: Spreads(SpreadOf(idle)), Baseline: None("same prober, no job"), Target: "—"})
 	var rwGap, shGap, rwJob, shJob []time.Duration
 	var rwLost, shLost []int
+	var causes []string
 	for i := 0; i < e.Reps; i++ {
 		var p Proc
 		tl, err := e.probeDuring(func() (err error) {
@@ -72,6 +74,9 @@ func (e *env) cutover() error {
 		}
 		o := tl.Outage()
 		rwGap, rwLost, rwJob = append(rwGap, o.Longest), append(rwLost, o.Lost), append(rwJob, p.Took)
+		if spans, err := lastSpans(sd); err == nil {
+			causes = append(causes, gapCause(o.GapFrom, o.GapTo, spans))
+		}
 		if _, err := runProc(nil, nil, e.Self, "rollback", "--state-dir", sd, "last"); err != nil {
 			return fmt.Errorf("undo the cut-over: %w", err)
 		}
@@ -95,6 +100,7 @@ func (e *env) cutover() error {
 		Rewire: counts(rwLost, "probes"), Baseline: counts(shLost, "probes"), Target: "0"})
 	e.add(Row{Metric: "cut-over: whole job, process start to exit",
 		Rewire: Spreads(SpreadOf(rwJob)), Baseline: Spreads(SpreadOf(shJob)), Target: "—"})
+	e.note("Cut-over, where each rep's longest gap fell (the changes it overlapped, from the run's journal): %s.", strings.Join(causes, " | "))
 	e.note("Cut-over: rewire is `rewire run --lab examples/nat-to-bridge.lua`, which also re-points the lab's 2 guests' NICs live and persistent and runs its checks (gateway ping, taps in br0); the baseline is an `ip` script (bridge, enslave eth0, move address, default route) that does neither. Probes: UDP from namespace rewire-lan to an echo responder in rewire-lab, 1 ms apart, from 100 ms before the job to 200 ms after; each rep is undone (`rewire rollback last`, the reverse `ip` script) before the next.")
 	return nil
 }

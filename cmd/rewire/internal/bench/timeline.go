@@ -17,6 +17,9 @@ type Outage struct {
 	Probes  int           // probes sent
 	Lost    int           // probes never answered
 	Longest time.Duration // longest time without any reply
+	// GapFrom and GapTo bound the longest silence: the reply (or first
+	// probe) before it and the reply (or last probe) that ended it.
+	GapFrom, GapTo time.Time
 }
 
 // Outage measures the timeline between its first and its last probe. The
@@ -38,19 +41,16 @@ func (tl Timeline) Outage() Outage {
 	}
 	first, last := tl.Sent[0], tl.Sent[len(tl.Sent)-1]
 	if len(arrivals) == 0 {
-		o.Longest = last.Sub(first)
+		o.Longest, o.GapFrom, o.GapTo = last.Sub(first), first, last
 		return o
 	}
 	sort.Slice(arrivals, func(i, j int) bool { return arrivals[i].Before(arrivals[j]) })
 	prev := first
-	for _, a := range arrivals {
+	for _, a := range append(arrivals, last) {
 		if d := a.Sub(prev); d > o.Longest {
-			o.Longest = d
+			o.Longest, o.GapFrom, o.GapTo = d, prev, a
 		}
 		prev = a
-	}
-	if d := last.Sub(prev); d > o.Longest {
-		o.Longest = d
 	}
 	return o
 }
