@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -60,6 +62,29 @@ func (e *env) cutover() error {
 	}
 	e.add(Row{Metric: "prober noise floor: longest gap while nothing changes (300 ms)",
 		Rewire: Spreads(SpreadOf(idle)), Baseline: None("same prober, no job"), Target: "—"})
+	// A run that changes nothing: what rewire's own start costs the LAN
+	// (CPU the host's packet path then waits for), against a shell's.
+	empty := filepath.Join(e.dir, "empty.lua")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		return err
+	}
+	var emptyGap, shGapEmpty []time.Duration
+	for i := 0; i < e.Reps; i++ {
+		tl, err := e.probeDuring(func() error {
+			_, err := runProc(nil, nil, e.Self, "run", "--lab", "--state-dir", sd, empty)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("empty run under the prober: %w", err)
+		}
+		emptyGap = append(emptyGap, tl.Outage().Longest)
+		if tl, err = e.probeDuring(func() error { _, err := runProc(e.host, nil, "sh", "-c", "ip link show >/dev/null"); return err }); err != nil {
+			return err
+		}
+		shGapEmpty = append(shGapEmpty, tl.Outage().Longest)
+	}
+	e.add(Row{Metric: "longest gap while a job that changes nothing runs: `rewire run --lab` of an empty script vs `sh -c 'ip link show'`",
+		Rewire: Spreads(SpreadOf(emptyGap)), Baseline: Spreads(SpreadOf(shGapEmpty)), Target: "—"})
 	var rwGap, shGap, rwJob, shJob []time.Duration
 	var rwLost, shLost []int
 	var causes []string

@@ -40,6 +40,7 @@ func lastSpans(sd string) ([]span, error) {
 	defer f.Close()
 	bySeq := map[int]*span{}
 	var out []*span
+	var begun *span
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -48,7 +49,15 @@ func lastSpans(sd string) ([]span, error) {
 			continue
 		}
 		switch r.T {
+		case "begin":
+			// From the begin record to the first intent: the journal
+			// made durable and the guardian started and armed.
+			begun = &span{Desc: "begin the transaction, arm the guardian", From: r.Time, Till: r.Time}
+			out = append(out, begun)
 		case "intent":
+			if begun != nil && len(out) == 1 {
+				begun.Till = r.Time
+			}
 			s := &span{Desc: r.Desc, From: r.Time, Till: r.Time}
 			bySeq[r.Seq] = s
 			out = append(out, s)
