@@ -17,6 +17,10 @@ type Session struct {
 
 	OnApply func(*Step)
 	OnUndo  func(UndoResult)
+	// OnBegin is called as a transaction is about to begin, before its
+	// first change: what must look at the host before it changes (the
+	// guard's probes) waits until something will change.
+	OnBegin func()
 
 	// Inject is a fault-injection seam for tests: called with a change's
 	// sequence number before it is applied; an error fails that change
@@ -69,6 +73,9 @@ func (s *Session) Apply(c Change) error {
 func (s *Session) Tx() (*Tx, error) {
 	if s.cur != nil {
 		return s.cur, nil
+	}
+	if s.OnBegin != nil && !s.DryRun {
+		s.OnBegin()
 	}
 	var t *Tx
 	if s.DryRun {

@@ -61,8 +61,10 @@ func runRepl(args []string) int {
 	}
 	cfg := repl.Config{Engine: e, Tx: sessionTx{s}, Target: name, HistoryFile: *history}
 	if !*noGuard {
-		// As run does: look at the host before anything changes.
-		cfg.Guard = replGuard{s: s, g: guard.Before(tg), deadline: *confirm}
+		// As run does: look at the host before the first change.
+		g := guard.Lazy(tg)
+		s.OnBegin = g.Take
+		cfg.Guard = replGuard{s: s, g: g, deadline: *confirm}
 	}
 	r := repl.New(cfg)
 	if err := r.Run(context.Background()); err != nil {

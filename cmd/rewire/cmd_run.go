@@ -57,11 +57,13 @@ func runRun(args []string) int {
 	defer e.Close()
 	e.Grant(grant)
 
-	// The guard looks at the host before anything changes: which admin
-	// sessions come in, which gateways answer.
+	// The guard looks at the host before anything changes (which admin
+	// sessions come in, which gateways answer), as the transaction begins:
+	// a run that changes nothing probes nothing.
 	var g *guard.Guard
 	if !sf.noGuard {
-		g = guard.Before(tg)
+		g = guard.Lazy(tg)
+		s.OnBegin = g.Take
 	}
 	if *persistFlag {
 		opts.AfterScript = func(s *tx.Session) error {

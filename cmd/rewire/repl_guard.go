@@ -31,6 +31,9 @@ func (r replGuard) since(m repl.Mark) []*tx.Step {
 }
 
 func (r replGuard) Review(m repl.Mark) string {
+	if !r.g.Taken() { // no transaction began: nothing changed
+		return ""
+	}
 	if reason, ok := guard.Touched(r.g.Sessions, r.since(m)); ok {
 		return reason
 	}

@@ -3,6 +3,7 @@ package guard
 import (
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"rewire/bindings/target"
@@ -15,16 +16,37 @@ const DefaultConfirm = 2 * time.Minute
 // Guard is what rewire notes about the host before a run changes it: the
 // admin's sessions and the automatic probes that answer.
 type Guard struct {
-	Target   *target.Target
+	Target *target.Target
+	// Sessions and Before are what Take saw: admin sessions coming in,
+	// the probes that answered.
 	Sessions []Session
 	Before   *Reachable
+
+	once sync.Once
 }
 
-// Before looks at tg before a change (call it before the script runs).
+// Before looks at tg now (before the script runs).
 func Before(tg *target.Target) *Guard {
-	ss := Sessions(tg)
-	return &Guard{Target: tg, Sessions: ss, Before: baselineOf(tg, ss)}
+	g := Lazy(tg)
+	g.Take()
+	return g
 }
+
+// Lazy is a guard that looks at tg only when Take is called: as the
+// first transaction begins, before its first change. A run that changes
+// nothing pings nobody and reads no sessions.
+func Lazy(tg *target.Target) *Guard { return &Guard{Target: tg} }
+
+// Take looks at the host, once: admin sessions, the probes that answer.
+func (g *Guard) Take() {
+	g.once.Do(func() {
+		g.Sessions = Sessions(g.Target)
+		g.Before = baselineOf(g.Target, g.Sessions)
+	})
+}
+
+// Taken says whether Take ran: whether anything can have changed.
+func (g *Guard) Taken() bool { return g != nil && g.Before != nil }
 
 // CommitOptions are the run's flags that decide how a change is kept.
 type CommitOptions struct {
@@ -43,7 +65,7 @@ type CommitOptions struct {
 func Commit(g *Guard, o CommitOptions) func(*tx.Session) error {
 	return func(s *tx.Session) error {
 		deadline := o.Confirm
-		if g != nil {
+		if g.Taken() && s.Current() != nil {
 			if err := Verify(s.Target, g.Before); err != nil {
 				return fmt.Errorf("guard: %w", err)
 			}

@@ -92,7 +92,13 @@ func TestMain(m *testing.M) {
 // run executes src as `rewire run` does, with commit as the commit hook.
 func (h *host) run(t *testing.T, src string, commit func(*tx.Session) error) *script.Result {
 	t.Helper()
-	s := &tx.Session{Store: h.store, Target: h.tg, Script: "test"}
+	return h.runWith(t, src, commit, nil)
+}
+
+// runWith is run with onBegin as the session's OnBegin hook.
+func (h *host) runWith(t *testing.T, src string, commit func(*tx.Session) error, onBegin func()) *script.Result {
+	t.Helper()
+	s := &tx.Session{Store: h.store, Target: h.tg, Script: "test", OnBegin: onBegin}
 	e := engine.New(&bytes.Buffer{}, modules.Kernel(s)...)
 	defer e.Close()
 	return script.Run(context.Background(), s, e, script.Options{Chunk: src, Commit: commit})
@@ -293,5 +299,33 @@ func TestTouchesSession(t *testing.T) {
 	t.Setenv("SSH_CONNECTION", "10.0.0.1 40022 198.51.100.7 22")
 	if ss := Sessions(h.tg); len(ss) != 0 {
 		t.Errorf("foreign SSH_CONNECTION taken as a session: %+v", ss)
+	}
+}
+
+// A lazy guard looks at the host as the first transaction begins: a run
+// that changes nothing probes nothing and commits nothing; a run that
+// changes something has the gateway that answered before required after.
+func TestLazyGuardLooksBeforeTheFirstChange(t *testing.T) {
+	h := newHost(t)
+	g := Lazy(h.tg)
+	res := h.runWith(t, `local l = link.get("eth0")`, Commit(g, CommitOptions{Out: &bytes.Buffer{}}), g.Take)
+	if res.Err != nil || res.TxID != "" {
+		t.Fatalf("read-only run: %v (transaction %q)", res.Err, res.TxID)
+	}
+	if g.Taken() {
+		t.Fatalf("the guard looked at the host for a run that changed nothing: %+v", g.Before)
+	}
+	res = h.runWith(t, `link.set("eth0", {mtu = 1400})`, Commit(g, CommitOptions{Out: &bytes.Buffer{}}), g.Take)
+	if res.Err != nil || res.State != tx.StateCommitted {
+		t.Fatalf("harmless change: %v (%s)", res.Err, res.State)
+	}
+	if !g.Taken() || len(g.Before.Checks) == 0 {
+		t.Fatalf("the guard took no baseline before the change: %+v", g.Before)
+	}
+	// The baseline came before the change: the gateway check it kept is
+	// required, and a change that loses the gateway rolls back.
+	res = h.runWith(t, `addr.del("eth0", "10.0.0.111/24")`, Commit(g, CommitOptions{Out: &bytes.Buffer{}}), g.Take)
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "gateway") {
+		t.Fatalf("losing the gateway committed: %v (%s)", res.Err, res.State)
 	}
 }
