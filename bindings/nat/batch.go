@@ -38,13 +38,30 @@ func (b *batch) String() string {
 	return s.String()
 }
 
-// run applies the batch with one iptables-restore --noflush. It commits
-// table by table: a bad line in a later table leaves the earlier ones
-// committed, and the change's undo (which Tx.Apply runs on any failure,
-// and which removes what is there of the plan, nothing else) takes them
-// out again. A --test run first would spare that brief state at the cost
-// of a second exec on every batch, which is most of a batch's time.
+// run applies the batch atomically: iptables-restore commits table by
+// table, so a batch of several tables is first run with --test, and a bad
+// line in a later table leaves the earlier ones as they were. For a boot
+// file and an undo, which have nothing to fall back on.
 func (b *batch) run(tg *target.Target, f Family) error {
+	if b.empty() {
+		return nil
+	}
+	in := []byte(b.String())
+	if len(b.order) > 1 {
+		if _, err := tg.Run(in, f.restore(), "--noflush", "--wait", "--test"); err != nil {
+			return err
+		}
+	}
+	_, err := tg.Run(in, f.restore(), "--noflush", "--wait")
+	return err
+}
+
+// runUndoable applies the batch of a journaled change with one exec: a
+// later table refused leaves the earlier ones committed, and the change's
+// undo, which Tx.Apply runs on any failure and which takes out what is
+// there of the change and nothing else, removes them again. The --test
+// run it saves is half of a batch's time.
+func (b *batch) runUndoable(tg *target.Target, f Family) error {
 	if b.empty() {
 		return nil
 	}

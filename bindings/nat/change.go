@@ -48,7 +48,7 @@ func addRules(s *tx.Session, f Family, desc string, rules []Rule) (int, *ruleset
 	p.Tagged = rs.countTagged(p.Tags) + len(p.Rules)
 	applied := false
 	err = rulesKind.Apply(s, object(f, p.Tags), desc, *p, func() error {
-		if err := p.applyBatch().run(s.Target, f); err != nil {
+		if err := p.applyBatch().runUndoable(s.Target, f); err != nil {
 			return err
 		}
 		applied = true

@@ -50,7 +50,7 @@ func Remove(s *tx.Session, tag string) (int, error) {
 	n := 0
 	for _, r := range todo {
 		r := r
-		err := removeKind.Apply(s, object(r.Family, []string{tag}), fmt.Sprintf("remove %d %s rules tagged rewire:%s", len(r.Rules), r.Family, tag), r, func() error { return r.deleteBatch().run(s.Target, r.Family) })
+		err := removeKind.Apply(s, object(r.Family, []string{tag}), fmt.Sprintf("remove %d %s rules tagged rewire:%s", len(r.Rules), r.Family, tag), r, func() error { return r.deleteBatch().runUndoable(s.Target, r.Family) })
 		if err != nil {
 			return n, err
 		}

@@ -22,31 +22,36 @@ type Guard struct {
 	Sessions []Session
 	Before   *Reachable
 
+	lazy bool // made by Lazy: Sessions and Before wait for Take
 	once sync.Once
 }
 
 // Before looks at tg now (before the script runs).
 func Before(tg *target.Target) *Guard {
-	g := Lazy(tg)
-	g.Take()
-	return g
+	ss := Sessions(tg)
+	return &Guard{Target: tg, Sessions: ss, Before: baselineOf(tg, ss)}
 }
 
 // Lazy is a guard that looks at tg only when Take is called: as the
 // first transaction begins, before its first change. A run that changes
 // nothing pings nobody and reads no sessions.
-func Lazy(tg *target.Target) *Guard { return &Guard{Target: tg} }
+func Lazy(tg *target.Target) *Guard { return &Guard{Target: tg, lazy: true} }
 
 // Take looks at the host, once: admin sessions, the probes that answer.
 func (g *Guard) Take() {
+	if !g.lazy {
+		return // a guard made whole already
+	}
 	g.once.Do(func() {
 		g.Sessions = Sessions(g.Target)
 		g.Before = baselineOf(g.Target, g.Sessions)
+		g.lazy = false
 	})
 }
 
-// Taken says whether Take ran: whether anything can have changed.
-func (g *Guard) Taken() bool { return g != nil && g.Before != nil }
+// Taken says whether the guard has looked at the host (a lazy one once
+// Take ran: only then can anything have changed).
+func (g *Guard) Taken() bool { return g != nil && !g.lazy }
 
 // CommitOptions are the run's flags that decide how a change is kept.
 type CommitOptions struct {
