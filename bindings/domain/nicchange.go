@@ -48,21 +48,30 @@ func (sc Scope) String() string {
 }
 
 // nicUndo is the prior state of one NIC of one guest: its persistent
-// domain XML (when config was touched; with secrets) and its live device
+// domain XML (when config was touched; with secrets; in a batch of one
+// guest's NICs only the first and the defining change hold it, the others
+// their NIC's element, CfgNIC) and its live device
 // XML (when live was touched; "" = the NIC was not plugged in). The NIC is
 // known by its MAC, and by its PCI address and alias where another NIC
 // has the same MAC. After is the NIC's type/source the change left, for
 // drift ("" type = removed).
 type nicUndo struct {
-	Domain      string `json:"domain"`
-	MAC         string `json:"mac"`
-	PCI         string `json:"pci,omitempty"`
-	Alias       string `json:"alias,omitempty"`
-	Config      string `json:"config,omitempty"`
+	Domain string `json:"domain"`
+	MAC    string `json:"mac"`
+	PCI    string `json:"pci,omitempty"`
+	Alias  string `json:"alias,omitempty"`
+	Config string `json:"config,omitempty"`
+	// CfgNIC is the NIC's element in the persistent XML before, when the
+	// change edited it there (a batch's changes other than the first and
+	// the defining one hold no whole Config).
+	CfgNIC      string `json:"config_nic,omitempty"`
 	LiveTouched bool   `json:"live_touched,omitempty"`
 	Live        string `json:"live,omitempty"`
 	After       Source `json:"after"`
 }
+
+// inConfig says whether the change edited the persistent XML.
+func (u nicUndo) inConfig() bool { return u.Config != "" || u.CfgNIC != "" }
 
 // restoreNIC brings the NIC back to u: the live device re-plugged,
 // re-pointed or unplugged as it was, then the old persistent XML
@@ -95,26 +104,40 @@ func restoreNIC(tg *target.Target, u nicUndo) error {
 	return nil
 }
 
-// find is the NIC u is about in def (nil: there is none).
-func (u nicUndo) find(def *libvirtxml.Domain, where string) (*libvirtxml.DomainInterface, error) {
-	i, err := identify(u.Domain, def.Devices.Interfaces, u.MAC, u.PCI, u.Alias, where)
+// find is the NIC u is about among a guest's NICs (nil: there is none).
+func (u nicUndo) find(nics []libvirtxml.DomainInterface, where string) (*libvirtxml.DomainInterface, error) {
+	i, err := identify(u.Domain, nics, u.MAC, u.PCI, u.Alias, where)
 	if err != nil && engine.KindOf(err) == engine.KindNotFound {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &def.Devices.Interfaces[i], nil
+	return &nics[i], nil
+}
+
+// liveNICs are the running guest's NICs, read from its XML without
+// parsing the rest of it (an undo of one NIC does this for each).
+func liveNICs(d *libvirt.Domain) ([]libvirtxml.DomainInterface, error) {
+	x, err := d.GetXMLDesc(libvirt.DOMAIN_XML_SECURE)
+	if err != nil {
+		return nil, virtconn.Err(err)
+	}
+	dt, err := parseDomText(x)
+	if err != nil {
+		return nil, err
+	}
+	return dt.defs, nil
 }
 
 // setLiveNIC makes the running guest's NIC of u be want (device XML,
 // "" = absent): update-device, attach-device or detach-device.
 func setLiveNIC(d *libvirt.Domain, u nicUndo, want string) error {
-	def, err := liveDef(d)
+	nics, err := liveNICs(d)
 	if err != nil {
 		return err
 	}
-	cur, err := u.find(def, "running guest")
+	cur, err := u.find(nics, "running guest")
 	if err != nil {
 		return err
 	}
@@ -155,7 +178,7 @@ func driftNIC(tg *target.Target, u nicUndo) error {
 	}
 	defer d.Free()
 	check := func(where string, def *libvirtxml.Domain) error {
-		n, err := u.find(def, where)
+		n, err := u.find(def.Devices.Interfaces, where)
 		if err != nil {
 			return err
 		}
@@ -168,7 +191,7 @@ func driftNIC(tg *target.Target, u nicUndo) error {
 		}
 		return nil
 	}
-	if u.Config != "" {
+	if u.inConfig() {
 		def, err := configDef(d)
 		if err != nil {
 			return err
@@ -195,11 +218,11 @@ func detachLive(d *libvirt.Domain, u nicUndo, dev string) error {
 	if err := d.DetachDeviceFlags(dev, libvirt.DOMAIN_DEVICE_MODIFY_LIVE); err != nil {
 		return virtconn.Err(err)
 	}
-	def, err := liveDef(d)
+	nics, err := liveNICs(d)
 	if err != nil {
 		return err
 	}
-	n, err := u.find(def, "running guest")
+	n, err := u.find(nics, "running guest")
 	if err != nil {
 		return err
 	}

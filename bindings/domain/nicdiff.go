@@ -16,6 +16,13 @@ func nicDiff(u nicUndo) (before, after string) {
 		}
 		return normalXML(u.Config), normalXML(a)
 	}
+	if u.CfgNIC != "" { // one NIC of a batch: its element before and after
+		a, err := repointText(u.CfgNIC, u.After)
+		if err != nil {
+			return "", ""
+		}
+		return u.CfgNIC, a
+	}
 	var n libvirtxml.DomainInterface
 	if u.Live == "" || n.Unmarshal(u.Live) != nil {
 		return "", ""

@@ -19,41 +19,73 @@ type nicTarget struct {
 	liveText        string                      // its element text there (with secrets)
 }
 
-// locateNIC finds the NIC ref names. The running guest is asked first when
-// live is in scope or ref is an alias (libvirt keeps aliases such as net0
-// only there); the persistent config then by the MAC, PCI address and
-// alias found, else by ref itself.
-func locateNIC(d *libvirt.Domain, name string, ref NICRef, sc Scope) (*nicTarget, error) {
-	t := &nicTarget{cfgAt: -1}
-	found := false
-	if sc.Live || (ref.Alias != "" && statusOf(d).active) {
+// views is what a change reads of a guest: its running XML (nil unless
+// read) and its persistent XML (nil for a transient guest or when not
+// read), both with secrets.
+type views struct{ live, cfg *domText }
+
+// readViews reads the running XML when live, and the
+// persistent XML when config.
+func readViews(d *libvirt.Domain, live, config bool) (views, error) {
+	var v views
+	if live {
 		x, err := d.GetXMLDesc(libvirt.DOMAIN_XML_SECURE)
 		if err != nil {
-			return nil, virtconn.Err(err)
+			return v, virtconn.Err(err)
 		}
-		live, err := parseDomText(x)
-		if err != nil {
-			return nil, err
+		if v.live, err = parseDomText(x); err != nil {
+			return v, err
 		}
-		i, err := pick(name, live.defs, ref, "running guest")
+	}
+	if config {
+		var err error
+		if v.cfg, err = readDomText(d); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// needsLive says whether finding ref for scope sc takes the running XML:
+// live is in scope, or ref is an alias (libvirt keeps aliases such as net0
+// only there) of a running guest.
+func needsLive(ref NICRef, sc Scope, st status) bool {
+	return sc.Live || (ref.Alias != "" && st.active)
+}
+
+// locateNIC finds the NIC ref names. The running guest is asked first when
+// needsLive; the persistent config then by the MAC, PCI address and
+// alias found, else by ref itself.
+func locateNIC(d *libvirt.Domain, name string, ref NICRef, sc Scope) (*nicTarget, error) {
+	v, err := readViews(d, needsLive(ref, sc, statusOf(d)), sc.Config)
+	if err != nil {
+		return nil, err
+	}
+	return locateIn(name, ref, sc, v)
+}
+
+// locateIn is locateNIC on views already read.
+func locateIn(name string, ref NICRef, sc Scope, v views) (*nicTarget, error) {
+	t := &nicTarget{cfgAt: -1}
+	found := false
+	if v.live != nil {
+		i, err := pick(name, v.live.defs, ref, "running guest")
 		if err != nil && (sc.Live || engine.KindOf(err) != engine.KindNotFound) {
 			return nil, err // (a config change may still find a user alias there)
 		}
 		if err == nil {
-			n := &live.defs[i]
+			n := &v.live.defs[i]
 			t.mac, t.pci, t.alias, t.prev = macOf(n), pciOf(n), aliasOf(n), sourceOf(n)
 			if sc.Live {
-				t.live, t.liveText = n, live.nicText(i)
+				t.live, t.liveText = n, v.live.nicText(i)
 			}
 			found = true
 		}
 	}
 	if sc.Config {
-		dt, err := readDomText(d)
-		if err != nil {
-			return nil, err
-		}
+		dt := v.cfg
 		var j int
+		var err error
 		if found {
 			j, err = identify(name, dt.defs, t.mac, t.pci, t.alias, "persistent config")
 		} else {

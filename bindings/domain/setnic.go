@@ -3,7 +3,6 @@ package domain
 import (
 	"fmt"
 
-	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
 
 	"rewire/bindings/target"
@@ -29,7 +28,8 @@ func SetNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) error 
 	if err != nil {
 		return err
 	}
-	return setNIC(s, name, ref, src, sc)
+	_, err = setGuestNICs(s, name, []NICChange{{Domain: name, NIC: ref, Source: src, Scope: sc}}, func() bool { return false })
+	return err
 }
 
 // checkNIC is SetNIC's check of its input: the NIC named, the source
@@ -51,55 +51,6 @@ func checkNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) (NIC
 		return ref, sc, err
 	}
 	return ref, sc, checkSource(s, src, sc)
-}
-
-// setNIC is SetNIC after checkNIC: it talks to libvirt only, so guests
-// can be changed side by side (SetNICs).
-func setNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) error {
-	d, err := Lookup(s.Target, name)
-	if err != nil {
-		return err
-	}
-	defer d.Free()
-	st := statusOf(d)
-	t, err := locateNIC(d, name, ref, sc)
-	if err != nil {
-		return err
-	}
-	e := &nicEdit{name: name, what: "re-pointing NIC " + t.mac, before: t.cfg, bi: t.cfgAt,
-		liveOp: func(d *libvirt.Domain, x string) error {
-			return d.UpdateDeviceFlags(x, libvirt.DOMAIN_DEVICE_MODIFY_LIVE)
-		}}
-	if t.cfg != nil {
-		elem, err := repointText(t.cfg.nicText(t.cfgAt), src)
-		if err != nil {
-			return err
-		}
-		e.config = t.cfg.replaceNIC(t.cfgAt, elem)
-		e.after = func(now *domText) (int, error) {
-			if len(now.defs) != len(t.cfg.defs) {
-				return -1, fmt.Errorf("it has %d NICs, had %d", len(now.defs), len(t.cfg.defs))
-			}
-			n := &now.defs[t.cfgAt]
-			if got := sourceOf(n); macOf(n) != t.mac || got.Type != src.Type || got.Source != src.Source {
-				return -1, fmt.Errorf("its NIC #%d is %s %s, want %s %s", t.cfgAt+1, macOf(n), got, t.mac, src)
-			}
-			return t.cfgAt, nil
-		}
-	} else if e.before, err = persistentText(d, st); err != nil {
-		return err
-	}
-	if t.live != nil {
-		if e.live, err = repointText(t.liveText, src); err != nil {
-			return err
-		}
-	}
-	u, err := t.undo(name, sc)
-	if err != nil {
-		return err
-	}
-	u.After = Source{Type: src.Type, Source: src.Source}
-	return nicKind.Apply(s, "domain:"+name+":nic:"+t.mac, fmt.Sprintf("%s NIC %s: %s -> %s (%s)", name, t.mac, t.prev, u.After, sc), u, func() error { return e.apply(s.Target) })
 }
 
 // checkSource refuses a NIC source that does not exist at this point of

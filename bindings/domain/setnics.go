@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"rewire/bindings/tx"
+	"rewire/lua/engine"
 )
 
 // NICChange is one SetNIC of a batch: guest, NIC, new source, scope.
@@ -20,24 +21,32 @@ type NICChange struct {
 const parallelGuests = 4
 
 // SetNICs is SetNIC for many NICs, as an admin's loop of `virsh
-// update-device` would do them, but several guests at a time: libvirt
-// runs jobs on different domains in parallel, one guest's NICs are
-// changed in order. Every change is journaled before it is made, as one
-// SetNIC (the journal is shared, one record at a time: tx.Tx.Apply); a failure stops the other guests at their next NIC and is
-// returned (the caller rolls the transaction back, which undoes each
-// change exactly). Every change is checked first (the NIC named, its
-// source valid, the guest defined): bad input changes nothing.
+// update-device` would do them, but several guests at a time (libvirt
+// runs jobs on different domains in parallel) and each guest's NICs
+// together: read once, changed in order, its persistent XML defined once
+// (setGuestNICs). Every NIC is its own change, journaled before it is
+// made (the journal is shared, one record at a time: tx.Tx.Apply); a
+// failure stops the other guests at their next NIC and is returned (the
+// caller rolls the transaction back, which undoes each change exactly).
+// Every change is checked first (the NIC named, its source valid, the
+// guest defined): bad input changes nothing.
 func SetNICs(s *tx.Session, changes []NICChange) error {
 	if len(changes) == 0 {
 		return nil
 	}
 	var order []string
 	byGuest := map[string][]NICChange{}
+	listed := map[string]int{}
 	for i, c := range changes {
 		ref, sc, err := checkNIC(s, c.Domain, c.NIC, c.Source, c.Scope)
 		if err != nil {
 			return fmt.Errorf("NIC change #%d (%s %s): %w", i+1, c.Domain, c.NIC, err)
 		}
+		key := c.Domain + " " + ref.String()
+		if j, ok := listed[key]; ok {
+			return fmt.Errorf("NIC change #%d (%s %s): %w", i+1, c.Domain, c.NIC, engine.Invalid("the same NIC as change #%d", j))
+		}
+		listed[key] = i + 1
 		if _, ok := byGuest[c.Domain]; !ok {
 			order = append(order, c.Domain)
 		}
@@ -59,17 +68,15 @@ func SetNICs(s *tx.Session, changes []NICChange) error {
 		go func() {
 			defer wg.Done()
 			for name := range next {
-				for _, c := range byGuest[name] {
-					if failed() {
-						break
+				if failed() {
+					continue
+				}
+				if ref, err := setGuestNICs(s, name, byGuest[name], failed); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("%s NIC %s: %w", name, ref, err)
 					}
-					if err := setNIC(s, c.Domain, c.NIC, c.Source, c.Scope); err != nil {
-						mu.Lock()
-						if first == nil {
-							first = fmt.Errorf("%s NIC %s: %w", c.Domain, c.NIC, err)
-						}
-						mu.Unlock()
-					}
+					mu.Unlock()
 				}
 			}
 		}()

@@ -3,10 +3,13 @@ package domain
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"rewire/lua/engine"
+
+	"libvirt.org/go/libvirtxml"
 )
 
 // domain.set_interfaces re-points NICs of several guests in one call:
@@ -101,5 +104,61 @@ func TestSetInterfacesFailureHalfWay(t *testing.T) {
 		if got := inactiveXML(t, s, n); got != x {
 			t.Fatalf("rollback did not restore %s", n)
 		}
+	}
+}
+
+// One guest's NICs are read once and its persistent XML defined once, by
+// the last of its changes; when that change is refused, the NIC changed
+// before it is in the persistent XML, as the journal says it is done, and
+// the rollback gives the XML back byte for byte. The same NIC twice is
+// refused before anything changes.
+func TestSetInterfacesOneGuestRefusedHalfWay(t *testing.T) {
+	s := testDriver(t)
+	addBridge(t, s.Target, "br0")
+	before := inactiveXML(t, s, "vm2")
+	br0 := Source{Type: "bridge", Source: "br0"}
+	err := SetNICs(s, []NICChange{
+		{Domain: "vm2", NIC: NICRef{MAC: "52:54:00:35:29:ea"}, Source: br0, Scope: Scope{Config: true}},
+		{Domain: "vm2", NIC: NICRef{MAC: "52:54:00:35:29:EA"}, Source: br0, Scope: Scope{Config: true}},
+	})
+	if err == nil || !strings.Contains(err.Error(), "NIC change #2") || !strings.Contains(err.Error(), "the same NIC as change #1") {
+		t.Fatalf("the same NIC twice: %v", err)
+	}
+	if inactiveXML(t, s, "vm2") != before || (s.Current() != nil && len(s.Current().Steps()) != 0) {
+		t.Fatal("a refused list changed vm2")
+	}
+
+	s.Inject = func(seq int) error {
+		if seq == 2 {
+			return errors.New("refused by the test")
+		}
+		return nil
+	}
+	err = SetNICs(s, []NICChange{
+		{Domain: "vm2", NIC: NICRef{MAC: "52:54:00:35:29:ea"}, Source: br0, Scope: Scope{Config: true}},
+		{Domain: "vm2", NIC: NICRef{MAC: "52:54:00:35:29:eb"}, Source: br0, Scope: Scope{Config: true}},
+	})
+	if err == nil || !strings.Contains(err.Error(), "vm2 NIC MAC 52:54:00:35:29:eb: ") {
+		t.Fatalf("want vm2's second NIC refused, got %v", err)
+	}
+	var def libvirtxml.Domain
+	if err := def.Unmarshal(inactiveXML(t, s, "vm2")); err != nil {
+		t.Fatal(err)
+	}
+	if n := FindNIC(&def, "52:54:00:35:29:ea"); n == nil || NICSource(n) != "br0" {
+		t.Errorf("the first NIC, done by the journal, is not re-pointed in the persistent XML")
+	}
+	if n := FindNIC(&def, "52:54:00:35:29:eb"); n == nil || NICSource(n) == "br0" {
+		t.Errorf("the refused NIC is re-pointed")
+	}
+	if st := s.Current().Steps(); len(st) != 2 || !st[0].Done || st[1].Done && !st[1].Undone {
+		t.Fatalf("steps after the refusal: %+v", st)
+	}
+	s.Inject = nil
+	if rep := s.Rollback(); rep.Err() != nil {
+		t.Fatal(rep.Err())
+	}
+	if got := inactiveXML(t, s, "vm2"); got != before {
+		t.Fatalf("rollback did not restore vm2:\n%s\nwant\n%s", got, before)
 	}
 }

@@ -117,10 +117,20 @@ func firstDiff(a, b *xnode, at string) string {
 
 // withoutNIC is a copy of a domain tree without the i-th <interface> of
 // its <devices> (i < 0: none removed).
-func withoutNIC(root *xnode, i int) *xnode {
+func withoutNIC(root *xnode, i int) *xnode { return withoutNICs(root, []int{i}) }
+
+// withoutNICs is a copy of a domain tree without the <interface>s of its
+// <devices> at the indices given (negative ones name none).
+func withoutNICs(root *xnode, drop []int) *xnode {
 	cp := *root
 	dev := root.child("devices")
-	if dev == nil || i < 0 {
+	gone := map[int]bool{}
+	for _, i := range drop {
+		if i >= 0 {
+			gone[i] = true
+		}
+	}
+	if dev == nil || len(gone) == 0 {
 		return &cp
 	}
 	d := *dev
@@ -129,7 +139,7 @@ func withoutNIC(root *xnode, i int) *xnode {
 	for _, c := range dev.kids {
 		if c.name == "interface" {
 			k++
-			if k-1 == i {
+			if gone[k-1] {
 				continue
 			}
 		}
@@ -150,6 +160,12 @@ func withoutNIC(root *xnode, i int) *xnode {
 // out NIC bi of before and NIC ai of after (-1: none); it returns the
 // first element where the rest differs, "" if nowhere.
 func onlyNICDiffers(before, after string, bi, ai int) (string, error) {
+	return onlyNICsDiffer(before, after, []int{bi}, []int{ai})
+}
+
+// onlyNICsDiffer is onlyNICDiffers for several NICs: bis of before, ais
+// of after.
+func onlyNICsDiffer(before, after string, bis, ais []int) (string, error) {
 	b, err := parseTree(before)
 	if err != nil {
 		return "", fmt.Errorf("domain XML before: %v", err)
@@ -158,5 +174,5 @@ func onlyNICDiffers(before, after string, bi, ai int) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("domain XML after: %v", err)
 	}
-	return firstDiff(withoutNIC(b, bi), withoutNIC(a, ai), "/"+b.name), nil
+	return firstDiff(withoutNICs(b, bis), withoutNICs(a, ais), "/"+b.name), nil
 }
