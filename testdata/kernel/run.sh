@@ -4,6 +4,7 @@
 # kernel this runs on may have none of them.
 #
 #   bash testdata/kernel/run.sh [go test -run pattern]
+#   bash testdata/kernel/run.sh --bench [kernelcut flags]
 #
 # Steps: install QEMU and a static busybox if missing; fetch the kernel
 # package linux-image-amd64 points at (downloaded and unpacked, never
@@ -11,6 +12,10 @@
 # name; build the test binaries static; boot; print their output. The
 # verdict is the rc file the VM's /init writes: a missing one means the VM
 # hung or panicked.
+#
+# --bench runs the bench's cut-over measurement (cmd/rewire/internal/bench/
+# kernelcut) instead of the tests, on 2 vCPUs, with the host's iproute2 for
+# its baseline script, and prints its JSON report on stdout.
 set -euo pipefail
 export PATH=$PATH:/usr/local/go/bin:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
@@ -131,7 +136,73 @@ stage_share() {
 	fi
 }
 
+# stage_bench builds kernelcut static and puts the host's `ip`, with the
+# libraries it loads, in the initramfs overlay (its baseline script).
+stage_bench() {
+	local share=$1 lib
+	shift
+	mkdir -p "$share/bin" "$share/src" "$share/overlay/usr/sbin"
+	cp -r "$repo/examples" "$share/src/"
+	(cd "$repo" && CGO_ENABLED=0 go build -o "$share/bin/kernelcut" ./cmd/rewire/internal/bench/kernelcut)
+	cp "$(command -v ip)" "$share/overlay/usr/sbin/ip"
+	for lib in $(ldd "$(command -v ip)" | grep -oE '/[^ ]+'); do
+		mkdir -p "$share/overlay$(dirname "$lib")"
+		cp -L "$lib" "$share/overlay$lib"
+	done
+	printf '%s\n' "$@" > "$share/bench-args"
+}
+
+# overlay_initrd appends to the cached initramfs a second archive with
+# this checkout's init and the share's overlay/ (the kernel unpacks
+# concatenated archives in order, later files replacing earlier ones), so
+# an edited init needs no rebuilt cache.
+overlay_initrd() {
+	local pkg=$1 o=$share/overlay
+	mkdir -p "$o"
+	cp "$here/init" "$o/init"
+	{ cat "$cache/$pkg/initrd.img"; (cd "$o" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1); } > "$share/initrd.img"
+}
+
+# run_vm boots the kernel on the staged share with smp vCPUs.
+run_vm() {
+	local pkg=$1 smp=$2 qrc=0
+	overlay_initrd "$pkg"
+	log "booting $pkg under qemu (tcg)"
+	timeout --kill-after=10 "$vm_timeout" qemu-system-x86_64 -M q35 -accel tcg -cpu max -m 512 -smp "$smp" \
+		-nodefaults -nographic -serial stdio -no-reboot \
+		-kernel "$cache/$pkg/vmlinux" -initrd "$share/initrd.img" \
+		-append "console=ttyS0 quiet panic=-1" \
+		-virtfs "local,path=$share,mount_tag=share,security_model=none" \
+		> "$share/console" 2>&1 </dev/null || qrc=$?
+	if [ ! -f "$share/rc" ]; then
+		[ -f "$share/output" ] && cat "$share/output" >&2
+		log "the VM wrote no result (qemu exit $qrc: hang, panic or timeout); console:"
+		tail -n 40 "$share/console" >&2
+		exit 1
+	fi
+}
+
+bench_main() {
+	command -v ip >/dev/null || apt_install iproute2
+	ensure_tools
+	local pkg; pkg=$(kernel_package)
+	mkdir -p "$cache"
+	build_kernel "$pkg"
+	share=$(mktemp -d)
+	trap 'rm -rf "$share"' EXIT
+	stage_bench "$share" "$@"
+	run_vm "$pkg" 2
+	[ -f "$share/output" ] && cat "$share/output" >&2
+	[ "$(cat "$share/rc")" = 0 ] || { log "kernelcut failed in the VM"; exit 1; }
+	cat "$share/bench.json"
+}
+
 main() {
+	if [ "${1:-}" = --bench ]; then
+		shift
+		bench_main "$@"
+		return
+	fi
 	run_pattern=${1:-}
 	ensure_tools
 	local pkg; pkg=$(kernel_package)
@@ -140,20 +211,8 @@ main() {
 	share=$(mktemp -d)
 	trap 'rm -rf "$share"' EXIT
 	stage_share "$share"
-	log "booting $pkg under qemu (tcg)"
-	local qrc=0
-	timeout --kill-after=10 "$vm_timeout" qemu-system-x86_64 -M q35 -accel tcg -cpu max -m 512 -smp 1 \
-		-nodefaults -nographic -serial stdio -no-reboot \
-		-kernel "$cache/$pkg/vmlinux" -initrd "$cache/$pkg/initrd.img" \
-		-append "console=ttyS0 quiet panic=-1" \
-		-virtfs "local,path=$share,mount_tag=share,security_model=none" \
-		> "$share/console" 2>&1 </dev/null || qrc=$?
-	[ -f "$share/output" ] && cat "$share/output"
-	if [ ! -f "$share/rc" ]; then
-		log "the VM wrote no result (qemu exit $qrc: hang, panic or timeout); console:"
-		tail -n 40 "$share/console" >&2
-		exit 1
-	fi
+	run_vm "$pkg" 1
+	cat "$share/output"
 	local rc; rc=$(cat "$share/rc")
 	local pass fail
 	pass=$(grep -c '^--- PASS' "$share/output" || true)

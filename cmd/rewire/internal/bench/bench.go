@@ -50,7 +50,7 @@ type env struct {
 }
 
 // Groups are the bench's row groups, in the order they run.
-var Groups = []string{"cut-over", "rollback", "engine", "guardian", "guest-nics", "nat-rules", "bridge-list", "show"}
+var Groups = []string{"cut-over", "bond-cut-over", "rollback", "engine", "guardian", "guest-nics", "nat-rules", "bridge-list", "show"}
 
 // Run brings the lab up, measures every row, takes the lab down, and
 // returns the results page. A row that cannot be measured says why in its
@@ -107,6 +107,7 @@ func Run(c Config) (string, error) {
 		fn   func() error
 	}{
 		{"cut-over", e.cutover},
+		{"bond-cut-over", e.bondCutOver},
 		{"rollback", e.rollback},
 		{"engine", e.engineRows},
 		{"guardian", e.guardianRows},

@@ -10,42 +10,16 @@ import (
 	"time"
 
 	"rewire/bindings/tx"
+	"rewire/cmd/rewire/internal/bench/lanprobe"
 	"rewire/lua/engine"
 )
 
-const (
-	hostIP    = "10.0.0.111" // the lab host, as the LAN sees it
-	maxProbes = 60000        // a minute at 1 ms: the prober never runs unbounded
-	warmUp    = 100 * time.Millisecond
-	tail      = 200 * time.Millisecond
-	settleMax = 10 * time.Second // the longest an outage after a job is followed
-)
+const hostIP = "10.0.0.111" // the lab host, as the LAN sees it
 
-// probeDuring runs job while the LAN probes the lab host every millisecond,
-// from warmUp before it until tail after the host answers again (an outage
-// that outlasts the job is part of its cost, followed up to settleMax).
-func (e *env) probeDuring(job func() error) (Timeline, error) {
-	r, err := StartResponder(e.host)
-	if err != nil {
-		return Timeline{}, err
-	}
-	defer r.Close()
-	p, err := StartProber(e.lan, hostIP, time.Millisecond, maxProbes)
-	if err != nil {
-		return Timeline{}, err
-	}
-	time.Sleep(warmUp)
-	jerr := job()
-	end := time.Now()
-	for !p.AnsweredSince(end) && time.Since(end) < settleMax {
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(tail)
-	tl := p.Stop(50 * time.Millisecond)
-	if jerr == nil && tl.Outage().Lost == len(tl.Sent) {
-		jerr = fmt.Errorf("no probe was ever answered: the prober cannot reach %s", hostIP)
-	}
-	return tl, jerr
+// probeDuring runs job while the LAN probes the lab host every millisecond
+// (lanprobe.During).
+func (e *env) probeDuring(job func() error) (lanprobe.Timeline, error) {
+	return lanprobe.During(e.host, e.lan, hostIP, job)
 }
 
 // cutover is row 1: examples/nat-to-bridge.lua through `rewire run --lab`
@@ -99,8 +73,8 @@ func (e *env) cutover() error {
 		}
 		o := tl.Outage()
 		rwGap, rwLost, rwJob = append(rwGap, o.Longest), append(rwLost, o.Lost), append(rwJob, p.Took)
-		if spans, err := lastSpans(sd); err == nil {
-			causes = append(causes, gapCause(o.GapFrom, o.GapTo, spans))
+		if spans, err := lanprobe.LastSpans(sd); err == nil {
+			causes = append(causes, lanprobe.GapCause(o.GapFrom, o.GapTo, spans))
 		}
 		if _, err := runProc(nil, nil, e.Self, "rollback", "--state-dir", sd, "last"); err != nil {
 			return fmt.Errorf("undo the cut-over: %w", err)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"rewire/cmd/rewire/internal/bench/lanprobe"
 )
 
 // Value is one cell: its text, and the number ratios are taken of.
@@ -103,14 +105,5 @@ func cell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
-func fmtDur(d time.Duration) string {
-	switch {
-	case d < time.Microsecond:
-		return fmt.Sprintf("%d ns", d.Nanoseconds())
-	case d < time.Millisecond:
-		return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond))
-	case d < time.Second:
-		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-	}
-	return fmt.Sprintf("%.2f s", d.Seconds())
-}
+// fmtDur is the one duration format of the page (lanprobe's gap causes use it too).
+func fmtDur(d time.Duration) string { return lanprobe.FormatDuration(d) }

@@ -1,4 +1,4 @@
-package bench
+package lanprobe
 
 import (
 	"bufio"
@@ -13,17 +13,17 @@ import (
 	"rewire/bindings/tx"
 )
 
-// span is one journaled change as the wall clock saw it: from its intent
+// Span is one journaled change as the wall clock saw it: from its intent
 // record (prior state read, about to apply) to its done record.
-type span struct {
+type Span struct {
 	Desc       string
 	From, Till time.Time
 }
 
-// lastSpans reads the steps of the newest transaction journaled in the
+// LastSpans reads the steps of the newest transaction journaled in the
 // state directory sd: the journal is the run's own trace, timestamped as
 // each change starts and ends.
-func lastSpans(sd string) ([]span, error) {
+func LastSpans(sd string) ([]Span, error) {
 	files, _ := filepath.Glob(filepath.Join(sd, "journal", "*.jsonl"))
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no journal in %s", sd)
@@ -38,9 +38,9 @@ func lastSpans(sd string) ([]span, error) {
 		return nil, err
 	}
 	defer f.Close()
-	bySeq := map[int]*span{}
-	var out []*span
-	var begun *span
+	bySeq := map[int]*Span{}
+	var out []*Span
+	var begun *Span
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -52,13 +52,13 @@ func lastSpans(sd string) ([]span, error) {
 		case "begin":
 			// From the begin record to the first intent: the journal
 			// made durable and the guardian started and armed.
-			begun = &span{Desc: "begin the transaction, arm the guardian", From: r.Time, Till: r.Time}
+			begun = &Span{Desc: "begin the transaction, arm the guardian", From: r.Time, Till: r.Time}
 			out = append(out, begun)
 		case "intent":
 			if begun != nil && len(out) == 1 {
 				begun.Till = r.Time
 			}
-			s := &span{Desc: r.Desc, From: r.Time, Till: r.Time}
+			s := &Span{Desc: r.Desc, From: r.Time, Till: r.Time}
 			bySeq[r.Seq] = s
 			out = append(out, s)
 		case "done":
@@ -67,18 +67,18 @@ func lastSpans(sd string) ([]span, error) {
 			}
 		}
 	}
-	spans := make([]span, len(out))
+	spans := make([]Span, len(out))
 	for i, s := range out {
 		spans[i] = *s
 	}
 	return spans, sc.Err()
 }
 
-// gapCause says which changes ran during the LAN's longest silence
+// GapCause says which changes ran during the LAN's longest silence
 // [from, to] and for how long each overlapped it; the rest of the
 // silence is time between changes (the script, reads, the kernel
 // settling after the last change).
-func gapCause(from, to time.Time, spans []span) string {
+func GapCause(from, to time.Time, spans []Span) string {
 	var parts []string
 	covered := time.Duration(0)
 	for _, s := range spans {
@@ -88,24 +88,24 @@ func gapCause(from, to time.Time, spans []span) string {
 		}
 		d := b.Sub(a)
 		covered += d
-		parts = append(parts, fmt.Sprintf("%q %s", s.Desc, fmtDur(d)))
+		parts = append(parts, fmt.Sprintf("%q %s", s.Desc, FormatDuration(d)))
 	}
 	rest := to.Sub(from) - covered
 	if len(parts) == 0 {
-		return fmt.Sprintf("%s, during no change (%s)", fmtDur(to.Sub(from)), outside(from, spans))
+		return fmt.Sprintf("%s, during no change (%s)", FormatDuration(to.Sub(from)), outside(from, spans))
 	}
-	return fmt.Sprintf("%s: %s; between or after changes %s", fmtDur(to.Sub(from)), strings.Join(parts, ", "), fmtDur(rest))
+	return fmt.Sprintf("%s: %s; between or after changes %s", FormatDuration(to.Sub(from)), strings.Join(parts, ", "), FormatDuration(rest))
 }
 
 // outside places a silence that overlapped no change: before the first,
 // after the last, or between two.
-func outside(at time.Time, spans []span) string {
+func outside(at time.Time, spans []Span) string {
 	if len(spans) == 0 || at.Before(spans[0].From) {
 		return "before the first change"
 	}
 	for i := len(spans) - 1; i >= 0; i-- {
 		if !at.Before(spans[i].Till) {
-			return fmt.Sprintf("%s after %q ended", fmtDur(at.Sub(spans[i].Till)), spans[i].Desc)
+			return fmt.Sprintf("%s after %q ended", FormatDuration(at.Sub(spans[i].Till)), spans[i].Desc)
 		}
 	}
 	return "between changes"

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"rewire/bindings/bond/kerneltest"
+	"rewire/bindings/probe"
+	"rewire/bindings/target"
+	"rewire/bindings/target/nstest"
+	"rewire/bindings/tx"
+	"rewire/cmd/rewire/internal/bench/lanprobe"
+	"rewire/lua/engine"
+	"rewire/lua/script"
+)
+
+// recipeArgs: the slaves; bond options and bridge are the recipe's
+// defaults (active-backup, miimon 100, br0), as the script's are.
+var recipeArgs = []string{"ens32,ens36"}
+
+// cut is the host under measurement and the state every rep starts from.
+type cut struct {
+	tb        *programTB
+	host, lan *target.Target
+	store     *tx.Store
+	storeDir  string
+	recipe    string
+	before    string // kerneltest.Snapshot of the host
+}
+
+// rewire runs the recipe in-process as `rewire run` does (engine, one
+// transaction, its checks, commit) under the prober, notes where the
+// longest gap fell in the journal, and rolls the transaction back.
+func (c *cut) rewire(side *lanprobe.Side) error {
+	s := &tx.Session{Store: c.store, Target: c.host, Script: c.recipe, Args: recipeArgs}
+	var res *script.Result
+	var took time.Duration
+	tl, err := lanprobe.During(c.host, c.lan, hostIP, func() error {
+		start := time.Now()
+		e := engine.New(io.Discard, kerneltest.Modules(s)...)
+		defer e.Close()
+		res = script.Run(context.Background(), s, e, script.Options{File: c.recipe, Args: recipeArgs})
+		took = time.Since(start)
+		if res.Err != nil {
+			return res.Err
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.recipe, err)
+	}
+	o := tl.Outage()
+	side.Add(o, took)
+	cause := "no journal"
+	if spans, err := lanprobe.LastSpans(c.storeDir); err == nil {
+		cause = lanprobe.GapCause(o.GapFrom, o.GapTo, spans)
+	}
+	side.Causes = append(side.Causes, cause)
+	rep, err := c.store.RollbackCommitted(res.TxID, false, nil)
+	if err == nil {
+		err = rep.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("rollback of %s: %w", res.TxID, err)
+	}
+	return c.settled("rollback")
+}
+
+// script runs the `ip` script under the prober, then its reverse.
+func (c *cut) script(side *lanprobe.Side) error {
+	var took time.Duration
+	tl, err := lanprobe.During(c.host, c.lan, hostIP, func() error {
+		start := time.Now()
+		_, err := c.host.Run(nil, "sh", "-c", cutScript())
+		took = time.Since(start)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("ip script: %w", err)
+	}
+	side.Add(tl.Outage(), took)
+	if _, err := c.host.Run(nil, "sh", "-c", revertScript()); err != nil {
+		return fmt.Errorf("reverse ip script: %w", err)
+	}
+	return c.settled("reverse ip script")
+}
+
+// settled waits until the host is back in the state the reps start from:
+// every link with carrier, links, addresses and routes as before, and the
+// LAN reaching the host (its bridge may first have to relearn the MAC).
+func (c *cut) settled(after string) error {
+	nstest.WaitCarrier(c.tb, c.host, "ens32", "ens36")
+	nstest.WaitCarrier(c.tb, c.lan, "lan-a", "lan-b", nstest.LabBridge)
+	now, err := kerneltest.Snapshot(c.host)
+	if err != nil {
+		return err
+	}
+	if now != c.before {
+		fmt.Fprintf(os.Stderr, "before:\n%s\nafter the %s:\n%s\n", c.before, after, now)
+		return fmt.Errorf("after the %s the host is not as before (both printed above)", after)
+	}
+	if ok, err := probe.Ping(c.lan, hostIP, probe.Options{Count: 5, Timeout: time.Second}); !ok {
+		return fmt.Errorf("after the %s the LAN does not reach %s (%v)", after, hostIP, err)
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+// Command kernelcut measures the cut-over of examples/bond-then-bridge.lua
+// from the LAN inside Debian's kernel (testdata/kernel/run.sh --bench
+// boots it; this kernel has bonding, the bench machine's may not), against
+// the `ip` script that does the same, and prints one lanprobe.CutReport as
+// JSON on stdout. It is static (no cgo): the VM has no C library.
+//
+//	kernelcut [-reps N] [-recipe examples/bond-then-bridge.lua]
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"rewire/bindings/bond/kerneltest"
+	"rewire/bindings/target/nstest"
+	"rewire/bindings/tx"
+	"rewire/cmd/rewire/internal/bench/lanprobe"
+)
+
+// The host of SCENARIOS.md S3, as bindings/bond/kerneltest builds it.
+const (
+	hostIP    = "10.0.0.111"
+	gatewayIP = "10.0.0.1"
+	ens32MAC  = "52:54:00:aa:bb:32"
+	ens36MAC  = "52:54:00:aa:bb:36"
+)
+
+// idleWindow is how long the noise floor's job does nothing.
+const idleWindow = 300 * time.Millisecond
+
+func main() {
+	reps := flag.Int("reps", 9, "repetitions of each measurement")
+	recipe := flag.String("recipe", "examples/bond-then-bridge.lua", "the cut-over recipe")
+	flag.Parse()
+	tb := &programTB{}
+	report, err := measure(tb, *reps, *recipe)
+	tb.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kernelcut: "+err.Error())
+		os.Exit(1)
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", " ")
+	enc.Encode(report)
+}
+
+// measure builds the host and its LAN and measures, rep by rep, the idle
+// prober, rewire's cut-over and the script's, each undone before the next.
+func measure(tb *programTB, reps int, recipe string) (*lanprobe.CutReport, error) {
+	if _, err := os.Stat(recipe); err != nil {
+		return nil, fmt.Errorf("recipe: %w", err)
+	}
+	hl := nstest.NewHostLAN(tb, nstest.LANSpec{
+		Gateway: gatewayIP + "/24",
+		NICs: []nstest.NIC{
+			{Name: "ens32", MAC: ens32MAC, Peer: "lan-a", CIDR: hostIP + "/24"},
+			{Name: "ens36", MAC: ens36MAC, Peer: "lan-b"},
+		},
+		Setup: kerneltest.NoIPv6,
+	})
+	dir := tb.TempDir()
+	store, err := tx.OpenStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &cut{tb: tb, host: hl.Host, lan: hl.LAN, store: store, storeDir: dir, recipe: recipe}
+	if c.before, err = kerneltest.Snapshot(c.host); err != nil {
+		return nil, err
+	}
+	if err := c.settled("set-up"); err != nil {
+		return nil, err
+	}
+	r := &lanprobe.CutReport{Kernel: release(), CPUs: runtime.NumCPU(), Reps: reps}
+	for i := 0; i < reps; i++ {
+		tl, err := lanprobe.During(c.host, c.lan, hostIP, func() error { time.Sleep(idleWindow); return nil })
+		if err != nil {
+			return nil, fmt.Errorf("idle probing: %w", err)
+		}
+		r.Floor.Add(tl.Outage(), 0)
+		if err := c.rewire(&r.Rewire); err != nil {
+			return nil, err
+		}
+		if err := c.script(&r.Script); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(os.Stderr, "kernelcut: rep %d: floor %v, rewire %v, ip script %v\n", i+1,
+			r.Floor.Gaps[i], r.Rewire.Gaps[i], r.Script.Gaps[i])
+	}
+	return r, nil
+}
+
+func release() string {
+	var u unix.Utsname
+	unix.Uname(&u)
+	return unix.ByteSliceToString(u.Release[:])
+}
