@@ -98,6 +98,9 @@ func Run(c Config) (string, error) {
 		l.Down(func(string) {})
 		os.Exit(130)
 	}()
+	if n := idleGuests(l.LibvirtdPID()); n > 0 {
+		e.note("The lab's %d guests (TCG, netbooting: iPXE polls and spins a core each) run at SCHED_IDLE during the bench, as idle KVM guests cost a host nothing; the bench's own guests likewise.", n)
+	}
 	e.host, e.lan = l.Target(), l.LAN()
 	defer e.host.Close()
 	defer e.lan.Close()

@@ -234,3 +234,16 @@ func (l *Lab) daemonRunning(comm string) bool {
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 	return pid > 1 && isProc(pid, comm)
 }
+
+// LibvirtdPID is the lab's libvirtd, 0 when it does not run.
+func (l *Lab) LibvirtdPID() int {
+	b, err := os.ReadFile(l.pidFile("libvirtd"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if pid > 1 && isProc(pid, "libvirtd") {
+		return pid
+	}
+	return 0
+}

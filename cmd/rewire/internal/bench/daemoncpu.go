@@ -1,0 +1,41 @@
+package bench
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// clockTick is the kernel's USER_HZ, the unit of /proc/PID/stat's times.
+const clockTick = 10 * time.Millisecond
+
+// procCPU is the CPU time (user + system) process pid has used so far,
+// from /proc/PID/stat; 0 when it cannot be read.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	// Fields after the command name, which may hold spaces: state is the
+	// first, utime and stime the 12th and 13th.
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * clockTick
+}
+
+// daemonCPU runs job and returns the CPU time process pid spent meanwhile.
+func daemonCPU(pid int, job func() error) (time.Duration, error) {
+	before := procCPU(pid)
+	err := job()
+	return procCPU(pid) - before, err
+}
