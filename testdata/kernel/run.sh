@@ -182,14 +182,20 @@ run_vm() {
 	fi
 }
 
-bench_main() {
-	command -v ip >/dev/null || apt_install iproute2
+# prepare_vm fetches and builds the kernel (once, cached) and makes the
+# share; it sets pkg and share.
+prepare_vm() {
 	ensure_tools
-	local pkg; pkg=$(kernel_package)
+	pkg=$(kernel_package)
 	mkdir -p "$cache"
 	build_kernel "$pkg"
 	share=$(mktemp -d)
 	trap 'rm -rf "$share"' EXIT
+}
+
+bench_main() {
+	command -v ip >/dev/null || apt_install iproute2
+	prepare_vm
 	stage_bench "$share" "$@"
 	run_vm "$pkg" 2
 	[ -f "$share/output" ] && cat "$share/output" >&2
@@ -204,12 +210,7 @@ main() {
 		return
 	fi
 	run_pattern=${1:-}
-	ensure_tools
-	local pkg; pkg=$(kernel_package)
-	mkdir -p "$cache"
-	build_kernel "$pkg"
-	share=$(mktemp -d)
-	trap 'rm -rf "$share"' EXIT
+	prepare_vm
 	stage_share "$share"
 	run_vm "$pkg" 1
 	cat "$share/output"

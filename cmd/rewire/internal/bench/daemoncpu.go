@@ -1,10 +1,10 @@
 package bench
 
 import (
-	"os"
 	"strconv"
-	"strings"
 	"time"
+
+	"rewire/bindings/tx"
 )
 
 // clockTick is the kernel's USER_HZ, the unit of /proc/PID/stat's times.
@@ -13,18 +13,7 @@ const clockTick = 10 * time.Millisecond
 // procCPU is the CPU time (user + system) process pid has used so far,
 // from /proc/PID/stat; 0 when it cannot be read.
 func procCPU(pid int) time.Duration {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	// Fields after the command name, which may hold spaces: state is the
-	// first, utime and stime the 12th and 13th.
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
+	f := tx.ProcStat(pid) // f[0] is field 3: utime and stime are fields 14 and 15
 	if len(f) < 13 {
 		return 0
 	}

@@ -98,7 +98,7 @@ func (e *env) guestNICs() error {
 		daemon = append(daemon, fmt.Sprintf("%d NICs: re-point %s (so at best %s on %d cores, %.2f× the loop), rollback %s (at best %s, %.2f×); the loops %s and %s",
 			len(set), fmtDur(rwCPU), fmtDur(rwCPU/cores), cores, float64(rwCPU/cores)/float64(vs), fmtDur(backCPU), fmtDur(backCPU/cores), float64(backCPU/cores)/float64(vsBack), fmtDur(vsCPU), fmtDur(vsBackCPU)))
 	}
-	e.note("Guest NICs, what one libvirt call costs on this lab (median of %d on %s, one client, nothing else running): `update-device --live` of a NIC to the bridge %s, `define` of a guest %s, `update-device --live --config` (what each step of the loop asks) %s. rewire makes one live update per NIC and one define per guest, %s if made one after another; calls to different guests overlap (up to 4 at a time, libvirtd's max_client_requests being 5), which is what brings the rows above below that.",
+	e.note("Guest NICs, what one libvirt call costs on this lab (median of %d on %s, one client, nothing else running): `update-device --live` of a NIC to the bridge %s, `define` of a guest %s, `update-device --live --config` (what each step of the loop asks) %s. rewire makes one live update per NIC and one define per guest, %s if made one after another; calls to different guests overlap, up to 4 at a time (libvirtd's max_client_requests is 5).",
 		costs.n, nics[0].dom, fmtDur(costs.live), fmtDur(costs.define), fmtDur(costs.both), strings.Join(serial, ", "))
 	e.note("Guest NICs, libvirtd's own CPU time during each job (/proc/PID/stat; 10 ms ticks) — what the daemon does for each NIC whoever asks, and the floor it sets: %s.", strings.Join(daemon, "; "))
 	return nil
