@@ -272,6 +272,16 @@ func stopLease(tg *target.Target, l Lease) error {
 			return unreachable(host.NetworkManager, l.Dev, err)
 		}
 		defer conn.Close()
+		// The NIC goes back to unmanaged first, as the claim left it: a
+		// managed NIC whose port profile is gone is disconnected, and NM
+		// would autoconnect the admin's profile on it at once, clearing
+		// the addresses the next undo steps put back. The claim's undo
+		// gives it back to NM, last.
+		if dev, err := nmDevice(conn, l.From); err == nil {
+			if err := nmSetManaged(conn, dev, l.From, false); err != nil {
+				return err
+			}
+		}
 		for _, u := range []string{l.Port, l.UUID} {
 			var prof dbus.ObjectPath
 			if u == "" || host.Call(conn, nmName, setPath, nmName+".Settings.GetConnectionByUuid", []any{&prof}, u) != nil {
@@ -281,7 +291,10 @@ func stopLease(tg *target.Target, l Lease) error {
 				return fmt.Errorf("NetworkManager: nmcli connection delete %s: %w", u, err)
 			}
 		}
-		return nil
+		// NM deactivates the bridge after Delete returns, and clears its
+		// addresses and routes as it does: the next undo steps put the
+		// NIC's back, so they must come after it.
+		return nmWaitReleased(conn, []string{l.Dev, l.From}, l.UUID, l.Port)
 	case host.Networkd:
 		if err := os.Remove(l.Network); err != nil && !os.IsNotExist(err) {
 			return err

@@ -2,6 +2,7 @@ package handover
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -122,6 +123,37 @@ func nmSetManaged(conn *dbus.Conn, dev dbus.ObjectPath, name string, managed boo
 		}
 		if time.Now().After(deadline) {
 			return errkind.System("NetworkManager: %s: state %d 5 s after managed %s", name, st, yesNo(managed))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// nmWaitReleased waits (bounded) until none of devs is active with, or
+// deactivating from, one of the profiles uuids.
+func nmWaitReleased(conn *dbus.Conn, devs []string, uuids ...string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		busy := ""
+		for _, name := range devs {
+			dev, err := nmDevice(conn, name)
+			if err != nil {
+				continue // NM does not know it (any more): nothing to wait for
+			}
+			v, _ := nmProp(conn, dev, nmDevI, "State")
+			if st, _ := v.Value().(uint32); st == 110 { // deactivating
+				busy = name
+				continue
+			}
+			u, _ := nmActiveUUID(conn, dev)
+			if u != "" && slices.Contains(uuids, u) {
+				busy = name
+			}
+		}
+		if busy == "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errkind.System("NetworkManager: %s still holds its in-memory profile 10 s after it was deleted", busy)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
