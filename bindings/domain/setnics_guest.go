@@ -66,7 +66,7 @@ func setGuestNICs(s *tx.Session, name string, cs []NICChange, stop func() bool) 
 	// settle defines the edits made so far when the batch stops before
 	// the change that would have: what the journal calls done is done.
 	settle := func(i int) {
-		if i > firstCfg && i <= defines {
+		if !s.DryRun && i > firstCfg && i <= defines {
 			define(s.Target, cur.text)
 		}
 	}
