@@ -7,7 +7,6 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"rewire/bindings/target"
-	"rewire/bindings/virtnet"
 )
 
 // NIC is one guest interface as `virsh domiflist` shows it, with the PCI
@@ -97,17 +96,9 @@ func leasedIPs(tg *target.Target, d *libvirt.Domain) map[string][]string {
 			}
 		}
 	}
-	if nets, err := virtnet.List(tg); err == nil {
-		for _, n := range nets {
-			if !n.Active {
-				continue
-			}
-			ls, _ := virtnet.Leases(tg, n.Name)
-			for _, l := range ls {
-				if !strings.Contains(l.IP, ":") {
-					add(l.MAC, l.IP)
-				}
-			}
+	for mac, ips := range networkLeases(tg) {
+		for _, ip := range ips {
+			add(mac, ip)
 		}
 	}
 	return out
