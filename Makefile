@@ -12,8 +12,12 @@ all: build
 deps:
 	@bash .ci/install-deps
 
+# Two binaries (README "Two binaries"): bin/rewire without cgo, which
+# starts fast and runs the scripts that need no libvirt, and beside it
+# bin/rewire-libvirt, the whole program, which it hands the rest to.
 build: deps
-	$(GO) build -o $(BIN) ./cmd/rewire
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/rewire
+	$(GO) build -o bin/rewire-libvirt ./cmd/rewire
 
 vet:
 	gofmt -l . | (! grep .) && $(GO) vet ./...

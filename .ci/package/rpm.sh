@@ -34,6 +34,7 @@ if [ "\$1" = 0 ]; then rm -rf /var/lib/rewire; fi
 
 %files
 /usr/bin/rewire
+/usr/lib/rewire
 /usr/share/man/man1/rewire.1.gz
 /usr/share/bash-completion/completions/rewire
 /usr/share/zsh/vendor-completions/_rewire

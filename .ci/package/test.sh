@@ -37,6 +37,9 @@ bash -c 'source /usr/share/bash-completion/completions/rewire && complete -p rew
 /usr/bin/rewire completion examples | grep -x /usr/share/rewire/examples/nat-to-bridge.lua >/dev/null || fail "examples not found under /usr/share/rewire"
 grep -q -- '---@meta' /usr/share/rewire/rewire.d.lua || fail "LuaLS definitions"
 strings /usr/bin/rewire | grep "^/usr/bin/rewire$" >/dev/null || fail "rewire-restore.service would not run /usr/bin/rewire"
+# The front hands what needs libvirt to the whole program in /usr/lib/rewire.
+[ -x /usr/lib/rewire/rewire-libvirt ] || fail "no /usr/lib/rewire/rewire-libvirt"
+/usr/bin/rewire --version | grep -F " libvirt " >/dev/null || fail "rewire --version is not rewire-libvirt's (no libvirt version)"
 # The state dir works: a journal listing in it.
 /usr/bin/rewire journal list >/dev/null || fail "rewire journal list on /var/lib/rewire"
 
@@ -46,7 +49,7 @@ trap - EXIT
 ! dpkg-query -W -f='${Status}' rewire 2>/dev/null | grep -q "ok installed" || fail "still installed"
 left=()
 for f in $files; do
-  case $f in /usr|/usr/bin|/usr/share|/usr/share/man|/usr/share/man/man1|/usr/share/doc|/var|/var/lib|/usr/share/bash-completion|/usr/share/bash-completion/completions|/usr/share/zsh|/usr/share/zsh/vendor-completions) continue ;; esac
+  case $f in /usr|/usr/bin|/usr/lib|/usr/share|/usr/share/man|/usr/share/man/man1|/usr/share/doc|/var|/var/lib|/usr/share/bash-completion|/usr/share/bash-completion/completions|/usr/share/zsh|/usr/share/zsh/vendor-completions) continue ;; esac
   [ -e "$f" ] && left+=("$f")
 done
 [ ${#left[@]} -eq 0 ] || fail "left after purge: ${left[*]}"

@@ -36,6 +36,9 @@ func runRun(args []string) int {
 	if code != 0 {
 		return code
 	}
+	if handsOffScript != nil && handsOffScript(tf, opts, *dry) {
+		return handOff()
+	}
 	if *dry {
 		return dryRun(tf, opts, grant, sf.confirm, sf.noGuard)
 	}

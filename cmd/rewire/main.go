@@ -23,6 +23,9 @@ var commands = map[string]command{}
 func register(c command) { commands[c.name] = c }
 
 func main() {
+	if handsOffCommand != nil && handsOffCommand(commandName()) {
+		os.Exit(handOff())
+	}
 	if len(os.Args) < 2 {
 		usage()
 		os.Exit(2)

@@ -7,7 +7,7 @@ import (
 
 	"rewire/bindings/target"
 	"rewire/bindings/tx"
-	"rewire/cmd/rewire/internal/lab"
+	"rewire/cmd/rewire/internal/labpath"
 )
 
 // targetFlags are the flags that say which host a command works on.
@@ -32,11 +32,10 @@ func (t *targetFlags) open() (*target.Target, *tx.Store, error) {
 		return nil, nil, err
 	}
 	if t.lab {
-		l := lab.Default()
-		if !l.IsUp() {
+		if !labpath.IsUp() {
 			return nil, nil, fmt.Errorf("the lab is not up: run `rewire lab up` first")
 		}
-		tg := l.Target()
+		tg := labTarget()
 		if t.uri != "" {
 			tg.LibvirtURI = t.uri
 		}

@@ -60,6 +60,12 @@ func (e *Engine) installRequire() {
 }
 
 func (e *Engine) findModule(name string) (src, chunk string, err error) {
+	return ModuleSource(e.dir, name)
+}
+
+// ModuleSource is what `require NAME` loads from a script in dir (""
+// for a chunk): the embedded stdlib's NAME.lua, else dir's.
+func ModuleSource(dir, name string) (src, chunk string, err error) {
 	if strings.Contains(name, "..") || strings.HasPrefix(name, "/") {
 		return "", "", Invalid("module names are dotted words, not paths")
 	}
@@ -68,12 +74,12 @@ func (e *Engine) findModule(name string) (src, chunk string, err error) {
 		return string(b), "stdlib/" + rel, nil
 	}
 	looked := "the stdlib"
-	if e.dir != "" {
-		p := filepath.Join(e.dir, rel)
+	if dir != "" {
+		p := filepath.Join(dir, rel)
 		if b, err := os.ReadFile(p); err == nil {
 			return string(b), rel, nil
 		}
-		looked += ", " + e.dir
+		looked += ", " + dir
 	}
 	return "", "", NotFound("module not found (looked in %s)", looked)
 }

@@ -26,12 +26,13 @@ import (
 
 	"rewire/bindings/snapshot"
 	"rewire/bindings/target"
+	"rewire/cmd/rewire/internal/labpath"
 )
 
 // Addresses of the lab, as SCENARIOS.md S2 has them.
 const (
-	HostNS   = "rewire-lab"
-	LANNS    = "rewire-lan"
+	HostNS   = labpath.HostNS
+	LANNS    = labpath.LANNS
 	HostIP   = "10.0.0.111/24"
 	Gateway  = "10.0.0.1"
 	LANCIDR  = "10.0.0.1/24"
@@ -39,7 +40,7 @@ const (
 	NICMAC   = "52:54:00:aa:bb:cc"
 	LANBr    = "lan0"
 	LANPort  = "lan-eth0"
-	netnsDir = "/run/netns"
+	netnsDir = labpath.NetnsDir
 )
 
 // Lab is the lab host's layout on this machine.
@@ -60,11 +61,7 @@ type Lab struct {
 
 // Default is the lab `rewire lab` manages.
 func Default() *Lab {
-	dir := os.Getenv("REWIRE_LAB_DIR")
-	if dir == "" {
-		dir = "/run/rewire-lab"
-	}
-	return &Lab{NetnsDir: netnsDir, Dir: dir}
+	return &Lab{NetnsDir: netnsDir, Dir: labpath.Dir()}
 }
 
 // HostPath is the bound namespace of the lab host.

@@ -17,6 +17,7 @@ import (
 
 	"rewire/bindings/host"
 	"rewire/bindings/host/sandbox"
+	"rewire/cmd/rewire/internal/labpath"
 )
 
 // The lab host's network manager (`lab up --manager`): the real daemon of
@@ -533,5 +534,5 @@ func statusManager(l *Lab) map[string]any {
 // HostRoots are the lab host's managers' roots (LAB/host/{etc,run,var/lib}),
 // what cmd/rewire's host_roots.go gives the `host` module for --lab.
 func (l *Lab) HostRoots() host.Roots {
-	return host.Roots{Etc: l.hostFile("etc"), Run: l.hostFile("run"), Var: l.hostFile("var/lib")}
+	return labpath.HostRoots(l.Dir)
 }
