@@ -48,7 +48,7 @@ func runBench(args []string) int {
 	if *only != "" {
 		groups = strings.Split(*only, ",")
 	}
-	page, err := bench.Run(bench.Config{Self: frontOf(self), Modules: modules.All, Examples: *examples, Reps: *reps, NICs: counts, Only: groups, Log: os.Stderr})
+	page, err := bench.Run(bench.Config{Self: frontOf(self), Whole: wholeBeside(self), Modules: modules.All, Examples: *examples, Reps: *reps, NICs: counts, Only: groups, Log: os.Stderr})
 	if err != nil {
 		return fail("bench: %v", err)
 	}

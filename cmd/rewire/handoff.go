@@ -77,6 +77,15 @@ func frontOf(self string) string {
 	return self
 }
 
+// wholeBeside is this binary when a front handed it the command (the
+// bench compares the two), else "".
+func wholeBeside(self string) string {
+	if frontOf(self) == self {
+		return ""
+	}
+	return self
+}
+
 // Set by the front build (front.go): which commands it hands off whole,
 // and which scripts of `run`.
 var (

@@ -28,6 +28,7 @@ import (
 // Config says how to run the benchmarks.
 type Config struct {
 	Self     string                            // the rewire binary, run as admins run it
+	Whole    string                            // rewire-libvirt, the whole program Self hands off to ("" = Self is it)
 	Modules  func(*tx.Session) []engine.Module // every Lua module, as the CLI wires them
 	Examples string                            // the examples/ directory
 	Reps     int                               // repetitions of each timed job
