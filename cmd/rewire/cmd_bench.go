@@ -26,7 +26,7 @@ func runBench(args []string) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	out := fs.String("out", "docs/bench-results.md", "also write the results table here (\"\" for stdout only)")
 	examples := fs.String("examples", "examples", "directory holding nat-to-bridge.lua and bad-gateway.lua")
-	reps := fs.Int("reps", 5, "repetitions of each timed job (median and worst are reported)")
+	reps := fs.Int("reps", 9, "repetitions of each timed job (median and worst are reported)")
 	nics := fs.String("nics", "50,200", "guest NIC counts to re-point over the bench's 10 guests, comma separated")
 	only := fs.String("only", "", "measure only these rows, comma separated: "+strings.Join(bench.Groups, ","))
 	if err := fs.Parse(args); err != nil {

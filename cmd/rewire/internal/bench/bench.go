@@ -58,7 +58,7 @@ var Groups = []string{"cut-over", "bond-cut-over", "rollback", "engine", "guardi
 // cells; only a lab that cannot be built is an error.
 func Run(c Config) (string, error) {
 	if c.Reps <= 0 {
-		c.Reps = 5
+		c.Reps = 9
 	}
 	if len(c.NICs) == 0 {
 		c.NICs = []int{50, 200}
