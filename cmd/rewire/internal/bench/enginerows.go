@@ -52,6 +52,7 @@ func (e *env) engineRows() error {
 		}
 		e.add(Row{Metric: "the same empty run: `rewire` (built without cgo) vs `rewire-libvirt` (the whole program, which loads libvirt's client library at start)",
 			Rewire: Spreads(SpreadOf(rw)), Baseline: Spreads(SpreadOf(whole)), Target: "—"})
+		e.note("Start-up: `rewire` is built without cgo and runs a script that names no libvirt module itself; anything else it execs `rewire-libvirt` with (README, Two binaries), so the rows that run nat-to-bridge.lua, the REPL and `rollback` time `rewire-libvirt` behind the front's exec. What the front saves is ld.so loading libvirt.so.0 and the libraries it links before main.")
 	}
 
 	// The REPL reads stdin to its end (here /dev/null), then exits.
