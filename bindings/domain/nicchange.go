@@ -13,7 +13,8 @@ import (
 )
 
 var nicKind = tx.NewKind("domain.nic", restoreNIC, tx.KindOptions[nicUndo]{Drift: driftNIC, OutlivesBoot: true, Diff: nicDiff,
-	Group: func(u nicUndo) string { return u.Domain }}) // one guest's NICs in order, guests side by side
+	Group:     func(u nicUndo) string { return u.Domain }, // one guest's NICs in order, guests side by side
+	UndoGroup: restoreNICs})
 
 // Scope says where a NIC change applies: the running guest (live), its
 // persistent definition (config), or both — virsh's --live / --config.
@@ -137,6 +138,12 @@ func setLiveNIC(d *libvirt.Domain, u nicUndo, want string) error {
 	if err != nil {
 		return err
 	}
+	return setLiveNICIn(d, u, want, nics)
+}
+
+// setLiveNICIn is setLiveNIC with the running guest's NICs already read
+// (nics: as they are now, as far as u's NIC goes).
+func setLiveNICIn(d *libvirt.Domain, u nicUndo, want string, nics []libvirtxml.DomainInterface) error {
 	cur, err := u.find(nics, "running guest")
 	if err != nil {
 		return err

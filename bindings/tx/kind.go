@@ -32,6 +32,12 @@ type KindOptions[T any] struct {
 	// may run side by side (libvirt runs jobs on different guests in
 	// parallel). Only for undos that share nothing across groups.
 	Group func(prior T) string
+	// UndoGroup undoes a run of one group's consecutive changes at once,
+	// priors newest first (a guest's NICs: each live device restored, the
+	// persistent XML defined once), leaving what undo of each in turn
+	// would; one error per prior, each reported on its own step. Undo
+	// still serves a change alone (a failed apply) and must stay exact.
+	UndoGroup func(tg *target.Target, priors []T) []error
 }
 
 // NewKind registers a kind of change named name ("link.set"): undo
@@ -63,6 +69,17 @@ func NewKind[T any](name string, undo func(tg *target.Target, prior T) error, o 
 			var g string
 			withPrior(k, raw, func(v T) error { g = o.Group(v); return nil })
 			return g
+		}
+	}
+	if o.UndoGroup != nil {
+		reg.UndoGroup = func(tg *target.Target, raws []json.RawMessage) []error {
+			priors := make([]T, len(raws))
+			for i, raw := range raws {
+				if err := withPrior(k, raw, func(v T) error { priors[i] = v; return nil }); err != nil {
+					return failAll(len(raws), err)
+				}
+			}
+			return o.UndoGroup(tg, priors)
 		}
 	}
 	Register(name, reg)

@@ -188,13 +188,14 @@ func (s *Store) undoSummary(sum *Summary, onUndo func(UndoResult)) (*Report, err
 			todo = append(todo, st)
 		}
 	}
-	undo := func(st *Step) UndoResult {
+	goneWithBoot := func(st *Step) (UndoResult, bool) {
 		if k, _ := lookupKind(st.Kind); rebooted && !k.OutlivesBoot {
 			st.Undone = true
-			return UndoResult{Seq: st.Seq, Desc: st.Desc, Gone: "gone with the reboot"}
+			return UndoResult{Seq: st.Seq, Desc: st.Desc, Gone: "gone with the reboot"}, true
 		}
-		return runUndo(tg, st)
+		return UndoResult{}, false
 	}
+	undo := func(run []*Step) []UndoResult { return undoRun(tg, run, goneWithBoot) }
 	undoInOrder(todo, undo, func(st *Step, res UndoResult) {
 		rec := Record{T: "undo", Seq: st.Seq, Gone: res.Gone}
 		if res.Err != nil {
