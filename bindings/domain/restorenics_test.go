@@ -156,3 +156,48 @@ func TestRestoreNICsReportsAFailedDefinePerChange(t *testing.T) {
 		t.Fatalf("a guest that is gone: %v", errs)
 	}
 }
+
+// Rolling back a committed re-point judges every NIC from one read of its
+// guest: a NIC changed behind the transaction's back is named, alone, and
+// nothing is undone; once it is back, the rollback restores the XML byte
+// for byte.
+func TestRollbackCommittedJudgesEachNICOfAGuest(t *testing.T) {
+	s := testDriver(t)
+	addBridge(t, s.Target, "br0")
+	addBridge(t, s.Target, "br1")
+	macs := defineManyNICs(t, s, "vm3", 4)
+	before := inactiveXML(t, s, "vm3")
+	if err := SetNICs(s, repointAll("vm3", macs, Source{Type: "bridge", Source: "br0"})); err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := inactiveXML(t, s, "vm3")
+	redefine := func(x string) {
+		t.Helper()
+		if err := define(s.Target, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved, err := RepointXML(left, NICRef{MAC: macs[2]}, Source{Type: "bridge", Source: "br1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	redefine(moved)
+	_, err = s.Store.RollbackCommitted(id, false, nil)
+	if err == nil || !strings.Contains(err.Error(), "step 3 (vm3 NIC "+macs[2]) || strings.Count(err.Error(), "step ") != 1 {
+		t.Fatalf("want only step 3 named as drifted, got %v", err)
+	}
+	if inactiveXML(t, s, "vm3") != moved {
+		t.Fatal("a refused rollback changed vm3")
+	}
+	redefine(left)
+	if rep, err := s.Store.RollbackCommitted(id, false, nil); err != nil || rep.Err() != nil {
+		t.Fatalf("rollback: %v %v", err, rep.Err())
+	}
+	if got := inactiveXML(t, s, "vm3"); got != before {
+		t.Fatalf("rollback did not restore vm3:\n%s\nwant\n%s", got, before)
+	}
+}

@@ -35,6 +35,9 @@ type Kind struct {
 	// Undo of each in turn would leave, with what they share done once.
 	// It returns one error per change (nil: undone).
 	UndoGroup func(tg *target.Target, data []json.RawMessage) []error
+	// DriftGroup, when set (with Group and Drift), is Drift of several
+	// changes of one group at once: one error per change.
+	DriftGroup func(tg *target.Target, data []json.RawMessage) []error
 }
 
 var (

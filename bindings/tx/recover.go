@@ -98,7 +98,7 @@ func (s *Store) checkDrift(sum *Summary) error {
 		defer tg.Close()
 	}
 	seen := map[string]bool{}
-	var drifted []string
+	var judged []*Step
 	for i := len(sum.Steps) - 1; i >= 0; i-- {
 		st := sum.Steps[i]
 		if st.Undone || !st.Done || (st.Obj != "" && seen[st.Obj]) {
@@ -112,8 +112,12 @@ func (s *Store) checkDrift(sum *Summary) error {
 		if !ok || k.Drift == nil || (rebooted && !k.OutlivesBoot) {
 			continue
 		}
-		if err := k.Drift(tg, st.Data); err != nil {
-			drifted = append(drifted, fmt.Sprintf("step %d (%s): %v", st.Seq, st.Desc, err))
+		judged = append(judged, st)
+	}
+	var drifted []string
+	for i, err := range driftOf(tg, judged) {
+		if err != nil {
+			drifted = append(drifted, fmt.Sprintf("step %d (%s): %v", judged[i].Seq, judged[i].Desc, err))
 		}
 	}
 	if len(drifted) > 0 {

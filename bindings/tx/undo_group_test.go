@@ -135,3 +135,49 @@ func logHas(entry string) bool {
 	}
 	return false
 }
+
+var (
+	driftCalls []string
+	driftKind  = tx.NewKind("test.drift", func(*target.Target, runPrior) error { return nil }, tx.KindOptions[runPrior]{
+		Group: func(p runPrior) string { return p.Group },
+		Drift: func(_ *target.Target, p runPrior) error {
+			driftCalls = append(driftCalls, fmt.Sprintf("one %s%d", p.Group, p.N))
+			return nil
+		},
+		DriftGroup: func(_ *target.Target, ps []runPrior) []error {
+			var names []string
+			errs := make([]error, len(ps))
+			for i, p := range ps {
+				names = append(names, fmt.Sprintf("%s%d", p.Group, p.N))
+				if p.Fail {
+					errs[i] = errors.New("changed since")
+				}
+			}
+			driftCalls = append(driftCalls, "group "+strings.Join(names, " "))
+			return errs
+		},
+	})
+)
+
+// Rolling back a committed transaction judges each group's changes of a
+// kind with DriftGroup in one call, and names each drifted step.
+func TestDriftOfAGroupIsJudgedAtOnce(t *testing.T) {
+	st, _ := tx.OpenStore(t.TempDir())
+	s := &tx.Session{Store: st, Target: nstest.New(t)}
+	for _, p := range []runPrior{{Group: "a", N: 1}, {Group: "b", N: 2}, {Group: "a", N: 3, Fail: true}, {Group: "a", N: 4}} {
+		if err := driftKind.Apply(s, fmt.Sprintf("%s:%d", p.Group, p.N), fmt.Sprintf("step %d (%s)", p.N, p.Group), p, func() error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id, err := s.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.RollbackCommitted(id, false, nil)
+	if err == nil || !strings.Contains(err.Error(), "step 3 (step 3 (a)): changed since") || strings.Contains(err.Error(), "step 4") {
+		t.Fatalf("want step 3 alone named as drifted: %v", err)
+	}
+	if got := strings.Join(driftCalls, "; "); got != "group a4 a3 a1; group b2" {
+		t.Fatalf("drift calls: %s", got)
+	}
+}
