@@ -70,26 +70,21 @@ func TestSetInterfacesRollbackToSavepointExact(t *testing.T) {
 		t.Fatalf("vm3 after both lists:\n%s", x)
 	}
 
-	rep := s.Current().RollbackTo(sp)
+	checkRolledBack(t, s, s.Current().RollbackTo(sp), "8 7 6 5", mid)
+	checkRolledBack(t, s, s.Rollback(), "4 3 2 1", before)
+}
+
+// checkRolledBack checks a rollback's report lists the steps wantSeqs in
+// that order, all undone, and that the guests' XML is back to want.
+func checkRolledBack(t *testing.T, s *tx.Session, rep *tx.Report, wantSeqs string, want map[string]string) {
+	t.Helper()
 	if err := rep.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if got := seqs(rep); got != "8 7 6 5" {
-		t.Fatalf("report of the savepoint's rollback: %s, want 8 7 6 5", got)
+	if got := seqs(rep); got != wantSeqs {
+		t.Fatalf("report of the rollback: %s, want %s", got, wantSeqs)
 	}
-	for n, x := range mid {
-		if got := inactiveXML(t, s, n); got != x {
-			t.Fatalf("rollback to the savepoint did not restore %s:\n%s\nwant\n%s", n, got, x)
-		}
-	}
-	rep = s.Rollback()
-	if err := rep.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if got := seqs(rep); got != "4 3 2 1" {
-		t.Fatalf("report of the full rollback: %s, want 4 3 2 1", got)
-	}
-	for n, x := range before {
+	for n, x := range want {
 		if got := inactiveXML(t, s, n); got != x {
 			t.Fatalf("rollback did not restore %s:\n%s\nwant\n%s", n, got, x)
 		}

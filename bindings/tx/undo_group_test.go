@@ -36,19 +36,25 @@ var (
 		UndoGroup: func(_ *target.Target, ps []runPrior) []error {
 			runMu.Lock()
 			defer runMu.Unlock()
-			var names []string
-			errs := make([]error, len(ps))
-			for i, p := range ps {
-				names = append(names, fmt.Sprintf("%s%d", p.Group, p.N))
-				if p.Fail {
-					errs[i] = errors.New("refused by the test")
-				}
-			}
-			runLog = append(runLog, "run "+strings.Join(names, " "))
+			names, errs := failing(ps, "refused by the test")
+			runLog = append(runLog, "run "+names)
 			return errs
 		},
 	})
 )
+
+// failing names ps in order and fails, with msg, those marked Fail.
+func failing(ps []runPrior, msg string) (string, []error) {
+	var names []string
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		names = append(names, fmt.Sprintf("%s%d", p.Group, p.N))
+		if p.Fail {
+			errs[i] = errors.New(msg)
+		}
+	}
+	return strings.Join(names, " "), errs
+}
 
 func applyRun(t *testing.T, s *tx.Session, p runPrior) {
 	t.Helper()
@@ -145,15 +151,8 @@ var (
 			return nil
 		},
 		DriftGroup: func(_ *target.Target, ps []runPrior) []error {
-			var names []string
-			errs := make([]error, len(ps))
-			for i, p := range ps {
-				names = append(names, fmt.Sprintf("%s%d", p.Group, p.N))
-				if p.Fail {
-					errs[i] = errors.New("changed since")
-				}
-			}
-			driftCalls = append(driftCalls, "group "+strings.Join(names, " "))
+			names, errs := failing(ps, "changed since")
+			driftCalls = append(driftCalls, "group "+names)
 			return errs
 		},
 	})
