@@ -13,7 +13,8 @@ import (
 )
 
 var nicKind = tx.NewKind("domain.nic", restoreNIC, tx.KindOptions[nicUndo]{Drift: driftNIC, OutlivesBoot: true, Diff: nicDiff,
-	Group: func(u nicUndo) string { return u.Domain }}) // one guest's NICs in order, guests side by side
+	Group:     func(u nicUndo) string { return u.Domain }, // one guest's NICs in order, guests side by side
+	UndoGroup: restoreNICs, DriftGroup: driftNICs})
 
 // Scope says where a NIC change applies: the running guest (live), its
 // persistent definition (config), or both — virsh's --live / --config.
@@ -119,15 +120,20 @@ func (u nicUndo) find(nics []libvirtxml.DomainInterface, where string) (*libvirt
 // liveNICs are the running guest's NICs, read from its XML without
 // parsing the rest of it (an undo of one NIC does this for each).
 func liveNICs(d *libvirt.Domain) ([]libvirtxml.DomainInterface, error) {
-	x, err := d.GetXMLDesc(libvirt.DOMAIN_XML_SECURE)
-	if err != nil {
-		return nil, virtconn.Err(err)
-	}
-	dt, err := parseDomText(x)
+	dt, err := readLiveText(d)
 	if err != nil {
 		return nil, err
 	}
 	return dt.defs, nil
+}
+
+// readLiveText reads the running guest's XML (with secrets) and locates its NICs.
+func readLiveText(d *libvirt.Domain) (*domText, error) {
+	x, err := d.GetXMLDesc(libvirt.DOMAIN_XML_SECURE)
+	if err != nil {
+		return nil, virtconn.Err(err)
+	}
+	return parseDomText(x)
 }
 
 // setLiveNIC makes the running guest's NIC of u be want (device XML,
@@ -137,6 +143,12 @@ func setLiveNIC(d *libvirt.Domain, u nicUndo, want string) error {
 	if err != nil {
 		return err
 	}
+	return setLiveNICIn(d, u, want, nics)
+}
+
+// setLiveNICIn is setLiveNIC with the running guest's NICs already read
+// (nics: as they are now, as far as u's NIC goes).
+func setLiveNICIn(d *libvirt.Domain, u nicUndo, want string, nics []libvirtxml.DomainInterface) error {
 	cur, err := u.find(nics, "running guest")
 	if err != nil {
 		return err
@@ -171,14 +183,33 @@ func setLiveNIC(d *libvirt.Domain, u nicUndo, want string) error {
 }
 
 // driftNIC reports whether the NIC is no longer as the change left it.
-func driftNIC(tg *target.Target, u nicUndo) error {
-	d, err := Lookup(tg, u.Domain)
+func driftNIC(tg *target.Target, u nicUndo) error { return driftNICs(tg, []nicUndo{u})[0] }
+
+// driftNICs is driftNIC of several changes of one guest, from one read of
+// each of its views: one error per change.
+func driftNICs(tg *target.Target, us []nicUndo) []error {
+	errs := make([]error, len(us))
+	d, err := Lookup(tg, us[0].Domain)
 	if err != nil {
-		return err
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
 	}
 	defer d.Free()
-	check := func(where string, def *libvirtxml.Domain) error {
-		n, err := u.find(def.Devices.Interfaces, where)
+	active := statusOf(d).active
+	var cfg, live *domText
+	var cfgErr, liveErr error
+	for _, u := range us {
+		if u.inConfig() && cfg == nil && cfgErr == nil {
+			cfg, cfgErr = readDomText(d)
+		}
+		if u.LiveTouched && active && live == nil && liveErr == nil {
+			live, liveErr = readLiveText(d)
+		}
+	}
+	check := func(u nicUndo, where string, dt *domText) error {
+		n, err := u.find(dt.defs, where)
 		if err != nil {
 			return err
 		}
@@ -191,23 +222,22 @@ func driftNIC(tg *target.Target, u nicUndo) error {
 		}
 		return nil
 	}
-	if u.inConfig() {
-		def, err := configDef(d)
-		if err != nil {
-			return err
+	for i, u := range us {
+		if u.inConfig() {
+			if errs[i] = cfgErr; errs[i] == nil {
+				errs[i] = check(u, "config", cfg)
+			}
+			if errs[i] != nil {
+				continue
+			}
 		}
-		if err := check("config", def); err != nil {
-			return err
+		if u.LiveTouched && active {
+			if errs[i] = liveErr; errs[i] == nil {
+				errs[i] = check(u, "live", live)
+			}
 		}
 	}
-	if u.LiveTouched && statusOf(d).active {
-		def, err := liveDef(d)
-		if err != nil {
-			return err
-		}
-		return check("live", def)
-	}
-	return nil
+	return errs
 }
 
 // detachLive unplugs a NIC from the running guest. libvirt only asks the

@@ -4,7 +4,6 @@ import (
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
 
-	"rewire/bindings/virtconn"
 	"rewire/lua/engine"
 )
 
@@ -29,11 +28,8 @@ type views struct{ live, cfg *domText }
 func readViews(d *libvirt.Domain, live, config bool) (views, error) {
 	var v views
 	if live {
-		x, err := d.GetXMLDesc(libvirt.DOMAIN_XML_SECURE)
-		if err != nil {
-			return v, virtconn.Err(err)
-		}
-		if v.live, err = parseDomText(x); err != nil {
+		var err error
+		if v.live, err = readLiveText(d); err != nil {
 			return v, err
 		}
 	}

@@ -24,7 +24,7 @@ func SetInterface(s *tx.Session, name, mac string, src Source, sc Scope) error {
 // is undone. Rollback restores the old live device and the exact old
 // persistent XML.
 func SetNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) error {
-	ref, sc, err := checkNIC(s, name, ref, src, sc)
+	ref, sc, err := checkNIC(s, newNICChecks(), name, ref, src, sc)
 	if err != nil {
 		return err
 	}
@@ -33,8 +33,10 @@ func SetNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) error 
 }
 
 // checkNIC is SetNIC's check of its input: the NIC named, the source
-// valid and there, the scope resolved against the guest's state.
-func checkNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) (NICRef, Scope, error) {
+// valid and there, the scope resolved against the guest's state. m
+// remembers what it asked of libvirt and the target for the rest of a
+// batch.
+func checkNIC(s *tx.Session, m *nicChecks, name string, ref NICRef, src Source, sc Scope) (NICRef, Scope, error) {
 	ref, err := ref.normalize()
 	if err != nil {
 		return ref, sc, err
@@ -42,15 +44,55 @@ func checkNIC(s *tx.Session, name string, ref NICRef, src Source, sc Scope) (NIC
 	if err := src.Validate(); err != nil {
 		return ref, sc, err
 	}
-	d, err := Lookup(s.Target, name)
+	st, err := m.status(s, name)
 	if err != nil {
 		return ref, sc, err
 	}
-	defer d.Free()
-	if sc, err = sc.resolve(name, statusOf(d)); err != nil {
+	if sc, err = sc.resolve(name, st); err != nil {
 		return ref, sc, err
 	}
-	return ref, sc, checkSource(s, src, sc)
+	return ref, sc, m.source(s, src, sc)
+}
+
+// nicChecks is what a batch's checks found out: each guest's state and
+// each source's verdict, asked once (a list of 200 NICs over 10 guests
+// and one bridge asks 10 guests and one bridge).
+type nicChecks struct {
+	guests  map[string]status
+	sources map[sourceCheck]error
+}
+
+type sourceCheck struct {
+	typ, source string
+	live        bool
+}
+
+func newNICChecks() *nicChecks {
+	return &nicChecks{guests: map[string]status{}, sources: map[sourceCheck]error{}}
+}
+
+func (m *nicChecks) status(s *tx.Session, name string) (status, error) {
+	if st, ok := m.guests[name]; ok {
+		return st, nil
+	}
+	d, err := Lookup(s.Target, name)
+	if err != nil {
+		return status{}, err
+	}
+	defer d.Free()
+	st := statusOf(d)
+	m.guests[name] = st
+	return st, nil
+}
+
+func (m *nicChecks) source(s *tx.Session, src Source, sc Scope) error {
+	k := sourceCheck{src.Type, src.Source, sc.Live}
+	if err, ok := m.sources[k]; ok {
+		return err
+	}
+	err := checkSource(s, src, sc)
+	m.sources[k] = err
+	return err
 }
 
 // checkSource refuses a NIC source that does not exist at this point of

@@ -37,8 +37,9 @@ func SetNICs(s *tx.Session, changes []NICChange) error {
 	var order []string
 	byGuest := map[string][]NICChange{}
 	listed := map[string]int{}
+	checks := newNICChecks()
 	for i, c := range changes {
-		ref, sc, err := checkNIC(s, c.Domain, c.NIC, c.Source, c.Scope)
+		ref, sc, err := checkNIC(s, checks, c.Domain, c.NIC, c.Source, c.Scope)
 		if err != nil {
 			return fmt.Errorf("NIC change #%d (%s %s): %w", i+1, c.Domain, c.NIC, err)
 		}

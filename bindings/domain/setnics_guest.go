@@ -92,7 +92,7 @@ func setGuestNICs(s *tx.Session, name string, cs []NICChange, stop func() bool) 
 			if i == firstCfg || i == defines {
 				u.Config = cur.text
 			}
-			if next, err = parseDomText(cur.replaceNIC(at, n.elem)); err != nil {
+			if next, err = cur.withNIC(at, n.elem); err != nil {
 				return n.NIC, err
 			}
 		}

@@ -85,6 +85,34 @@ func (dt *domText) replaceNIC(i int, elem string) string {
 	return dt.text[:s.start] + elem + dt.text[s.end:]
 }
 
+// withNIC is dt with NIC i's element replaced by elem (one <interface>
+// element): what parseDomText of replaceNIC's text gives, with only elem
+// parsed — a batch edits a guest's NICs one after another, and parsing
+// the whole XML again for each costs as much as the guest has NICs.
+func (dt *domText) withNIC(i int, elem string) (*domText, error) {
+	var n libvirtxml.DomainInterface
+	if err := n.Unmarshal(elem); err != nil {
+		return nil, engine.Invalid("domain XML: interface: %v", err)
+	}
+	s, delta := dt.nics[i], len(elem)-(dt.nics[i].end-dt.nics[i].start)
+	out := &domText{text: dt.replaceNIC(i, elem), nics: make([]span, len(dt.nics)), defs: make([]libvirtxml.DomainInterface, len(dt.defs)), devicesEnd: dt.devicesEnd}
+	copy(out.defs, dt.defs)
+	out.defs[i] = n
+	for k, sp := range dt.nics {
+		if sp.start > s.start {
+			sp.start += delta
+		}
+		if sp.end >= s.end {
+			sp.end += delta
+		}
+		out.nics[k] = sp
+	}
+	if out.devicesEnd >= s.end {
+		out.devicesEnd += delta
+	}
+	return out, nil
+}
+
 // removeNIC is the domain text without NIC i, its line included.
 func (dt *domText) removeNIC(i int) string {
 	s := dt.nics[i]

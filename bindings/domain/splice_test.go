@@ -166,3 +166,43 @@ func TestDeviceText(t *testing.T) {
 		}
 	}
 }
+
+// withNIC edits a NIC as a whole re-parse of the spliced text would see
+// it: the same text, spans, parsed NICs and end of <devices>, edit after
+// edit, whether the element grows or shrinks.
+func TestWithNICIsAReparse(t *testing.T) {
+	dt, err := parseDomText(lossy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edits := []struct {
+		i    int
+		elem string
+	}{
+		{1, "<interface type='bridge'><mac address='52:54:00:00:00:02'/><source bridge='br0'/></interface>"},
+		{0, "<interface type='network'>\n      <mac address='52:54:00:00:00:01'/>\n      <source network='a-much-longer-network-name'/>\n    </interface>"},
+		{1, "<interface type='bridge'><mac address='52:54:00:00:00:02'/></interface>"},
+	}
+	for _, e := range edits {
+		got, err := dt.withNIC(e.i, e.elem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := parseDomText(dt.replaceNIC(e.i, e.elem))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.text != want.text || got.devicesEnd != want.devicesEnd || len(got.nics) != len(want.nics) {
+			t.Fatalf("edit of NIC %d: text or <devices> end differ from a re-parse", e.i)
+		}
+		for k := range want.nics {
+			if got.nics[k] != want.nics[k] || sourceOf(&got.defs[k]) != sourceOf(&want.defs[k]) || macOf(&got.defs[k]) != macOf(&want.defs[k]) {
+				t.Fatalf("edit of NIC %d: NIC %d is %v %v, a re-parse %v %v", e.i, k, got.nics[k], sourceOf(&got.defs[k]), want.nics[k], sourceOf(&want.defs[k]))
+			}
+		}
+		dt = got
+	}
+	if _, err := dt.withNIC(0, "<interface"); err == nil {
+		t.Fatal("a malformed element was taken")
+	}
+}

@@ -32,6 +32,15 @@ type KindOptions[T any] struct {
 	// may run side by side (libvirt runs jobs on different guests in
 	// parallel). Only for undos that share nothing across groups.
 	Group func(prior T) string
+	// UndoGroup undoes a run of one group's consecutive changes at once,
+	// priors newest first (a guest's NICs: each live device restored, the
+	// persistent XML defined once), leaving what undo of each in turn
+	// would; one error per prior, each reported on its own step. Undo
+	// still serves a change alone (a failed apply) and must stay exact.
+	UndoGroup func(tg *target.Target, priors []T) []error
+	// DriftGroup is Drift of several changes of one group (a guest's
+	// NICs, from one read of it): one error per prior, in order.
+	DriftGroup func(tg *target.Target, priors []T) []error
 }
 
 // NewKind registers a kind of change named name ("link.set"): undo
@@ -64,6 +73,12 @@ func NewKind[T any](name string, undo func(tg *target.Target, prior T) error, o 
 			withPrior(k, raw, func(v T) error { g = o.Group(v); return nil })
 			return g
 		}
+	}
+	if o.UndoGroup != nil {
+		reg.UndoGroup = withPriors(k, o.UndoGroup)
+	}
+	if o.DriftGroup != nil {
+		reg.DriftGroup = withPriors(k, o.DriftGroup)
 	}
 	Register(name, reg)
 	return k
@@ -98,6 +113,20 @@ func withPrior[T any](k *KindOf[T], raw json.RawMessage, fn func(T) error) error
 		return fmt.Errorf("journal data of %s: %w", k.name, err)
 	}
 	return fn(v)
+}
+
+// withPriors decodes the journal data of a group's run for fn: any that
+// does not decode fails every change of the run.
+func withPriors[T any](k *KindOf[T], fn func(*target.Target, []T) []error) func(*target.Target, []json.RawMessage) []error {
+	return func(tg *target.Target, raws []json.RawMessage) []error {
+		priors := make([]T, len(raws))
+		for i, raw := range raws {
+			if err := withPrior(k, raw, func(v T) error { priors[i] = v; return nil }); err != nil {
+				return failAll(len(raws), err)
+			}
+		}
+		return fn(tg, priors)
+	}
 }
 
 // DiffOf is what a step's kind shows of it for a plan (KindOptions.Diff).

@@ -30,6 +30,14 @@ type Kind struct {
 	// guest): a rollback undoes consecutive changes of such kinds side by
 	// side across groups, each group's newest first (undo.go).
 	Group func(data json.RawMessage) string
+	// UndoGroup, when set (with Group), undoes a run of one group's
+	// consecutive changes of this kind at once, given newest first: what
+	// Undo of each in turn would leave, with what they share done once.
+	// It returns one error per change (nil: undone).
+	UndoGroup func(tg *target.Target, data []json.RawMessage) []error
+	// DriftGroup, when set (with Group and Drift), is Drift of several
+	// changes of one group at once: one error per change.
+	DriftGroup func(tg *target.Target, data []json.RawMessage) []error
 }
 
 var (

@@ -98,7 +98,7 @@ func (s *Store) checkDrift(sum *Summary) error {
 		defer tg.Close()
 	}
 	seen := map[string]bool{}
-	var drifted []string
+	var judged []*Step
 	for i := len(sum.Steps) - 1; i >= 0; i-- {
 		st := sum.Steps[i]
 		if st.Undone || !st.Done || (st.Obj != "" && seen[st.Obj]) {
@@ -112,8 +112,12 @@ func (s *Store) checkDrift(sum *Summary) error {
 		if !ok || k.Drift == nil || (rebooted && !k.OutlivesBoot) {
 			continue
 		}
-		if err := k.Drift(tg, st.Data); err != nil {
-			drifted = append(drifted, fmt.Sprintf("step %d (%s): %v", st.Seq, st.Desc, err))
+		judged = append(judged, st)
+	}
+	var drifted []string
+	for i, err := range driftOf(tg, judged) {
+		if err != nil {
+			drifted = append(drifted, fmt.Sprintf("step %d (%s): %v", judged[i].Seq, judged[i].Desc, err))
 		}
 	}
 	if len(drifted) > 0 {
@@ -188,13 +192,14 @@ func (s *Store) undoSummary(sum *Summary, onUndo func(UndoResult)) (*Report, err
 			todo = append(todo, st)
 		}
 	}
-	undo := func(st *Step) UndoResult {
+	goneWithBoot := func(st *Step) (UndoResult, bool) {
 		if k, _ := lookupKind(st.Kind); rebooted && !k.OutlivesBoot {
 			st.Undone = true
-			return UndoResult{Seq: st.Seq, Desc: st.Desc, Gone: "gone with the reboot"}
+			return UndoResult{Seq: st.Seq, Desc: st.Desc, Gone: "gone with the reboot"}, true
 		}
-		return runUndo(tg, st)
+		return UndoResult{}, false
 	}
+	undo := func(run []*Step) []UndoResult { return undoRun(tg, run, goneWithBoot) }
 	undoInOrder(todo, undo, func(st *Step, res UndoResult) {
 		rec := Record{T: "undo", Seq: st.Seq, Gone: res.Gone}
 		if res.Err != nil {

@@ -221,7 +221,8 @@ func (t *Tx) RollbackTo(sp int) *Report {
 			todo = append(todo, st)
 		}
 	}
-	undoInOrder(todo, t.undoStep, func(st *Step, res UndoResult) {
+	undo := func(run []*Step) []UndoResult { return undoRun(t.Target, run, simulatedUndo) }
+	undoInOrder(todo, undo, func(st *Step, res UndoResult) {
 		rep.Results = append(rep.Results, t.recordUndo(st, res))
 	})
 	return rep
@@ -334,15 +335,17 @@ func (t *Tx) ResolveStatement() error {
 	return t.j.append(Record{T: "state", State: StateOpen})
 }
 
-func (t *Tx) undoOne(st *Step) UndoResult { return t.recordUndo(st, t.undoStep(st)) }
+func (t *Tx) undoOne(st *Step) UndoResult {
+	return t.recordUndo(st, undoRun(t.Target, []*Step{st}, simulatedUndo)[0])
+}
 
-// undoStep undoes st on the host (safe side by side for different steps).
-func (t *Tx) undoStep(st *Step) UndoResult {
-	if st.Simulated { // never applied, so nothing to undo
-		st.Undone = true
-		return UndoResult{Seq: st.Seq, Desc: st.Desc}
+// simulatedUndo answers for a step that was never applied: nothing to undo.
+func simulatedUndo(st *Step) (UndoResult, bool) {
+	if !st.Simulated {
+		return UndoResult{}, false
 	}
-	return runUndo(t.Target, st)
+	st.Undone = true
+	return UndoResult{Seq: st.Seq, Desc: st.Desc}, true
 }
 
 // recordUndo journals an undo's result and tells OnUndo.

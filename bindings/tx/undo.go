@@ -1,6 +1,7 @@
 package tx
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -54,6 +55,72 @@ func (r *Report) Err() error {
 	return fmt.Errorf("rollback incomplete, %d of %d undo steps failed: %s", len(bad), len(r.Results), strings.Join(bad, "; "))
 }
 
+// undoRun undoes steps, all of one kind (one group's consecutive steps,
+// newest first, when several): with the kind's UndoGroup when it has one
+// and there are several to undo on the host, else one by one. skip gives
+// the result of a step that needs no undo on the host (never applied,
+// gone with a reboot); ok false: undo it. One result per step, in order.
+func undoRun(tg *target.Target, steps []*Step, skip func(*Step) (UndoResult, bool)) []UndoResult {
+	results := make([]UndoResult, len(steps))
+	var todo []int
+	for i, st := range steps {
+		if res, ok := skip(st); ok {
+			results[i] = res
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	k, _ := lookupKind(steps[0].Kind)
+	if len(todo) < 2 || k.UndoGroup == nil {
+		for _, i := range todo {
+			results[i] = runUndo(tg, steps[i])
+		}
+		return results
+	}
+	data := make([]json.RawMessage, len(todo))
+	for n, i := range todo {
+		data[n] = steps[i].Data
+	}
+	errs := runUndoGroup(tg, k, data)
+	for n, i := range todo {
+		st := steps[i]
+		results[i] = UndoResult{Seq: st.Seq, Desc: st.Desc, Err: errs[n]}
+		markUndone(st, errs[n])
+	}
+	return results
+}
+
+// runUndoGroup is k.UndoGroup with its answer made one error per step: a
+// panic or a short answer fails every step it leaves unaccounted for.
+func runUndoGroup(tg *target.Target, k Kind, data []json.RawMessage) (errs []error) {
+	defer func() {
+		if p := recover(); p != nil {
+			errs = failAll(len(data), fmt.Errorf("undo panicked: %v", p))
+		}
+	}()
+	errs = k.UndoGroup(tg, data)
+	if len(errs) != len(data) {
+		return failAll(len(data), fmt.Errorf("grouped undo answered for %d of %d steps", len(errs), len(data)))
+	}
+	return errs
+}
+
+func failAll(n int, err error) []error {
+	errs := make([]error, n)
+	for i := range errs {
+		errs[i] = err
+	}
+	return errs
+}
+
+func markUndone(st *Step, err error) {
+	if err == nil {
+		st.Undone, st.UndoErr = true, ""
+	} else {
+		st.UndoErr = err.Error()
+	}
+}
+
 func runUndo(tg *target.Target, st *Step) (res UndoResult) {
 	res = UndoResult{Seq: st.Seq, Desc: st.Desc}
 	k, ok := lookupKind(st.Kind)
@@ -67,10 +134,6 @@ func runUndo(tg *target.Target, st *Step) (res UndoResult) {
 		}
 	}()
 	res.Err = k.Undo(tg, st.Data)
-	if res.Err == nil {
-		st.Undone, st.UndoErr = true, ""
-	} else {
-		st.UndoErr = res.Err.Error()
-	}
+	markUndone(st, res.Err)
 	return res
 }

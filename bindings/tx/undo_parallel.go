@@ -6,15 +6,17 @@ import "sync"
 // max_client_requests, default 5, calls of one connection at a time).
 const parallelUndos = 4
 
-// undoInOrder undoes steps, given newest first: each with undo, its
-// result handed to record in that same order (journal records and
+// undoInOrder undoes steps, given newest first: undo gets a run of steps
+// of one kind (several only when they are one group's consecutive steps,
+// newest first: UndoGroup may take them at once) and returns one result
+// per step, which record is handed in steps' order (journal records and
 // reports stay in one goroutine). A run of consecutive steps whose kinds
 // name a Group is undone side by side across groups, each group's steps
 // still newest first; any other step is a barrier, undone alone.
-func undoInOrder(steps []*Step, undo func(*Step) UndoResult, record func(*Step, UndoResult)) {
+func undoInOrder(steps []*Step, undo func([]*Step) []UndoResult, record func(*Step, UndoResult)) {
 	for i := 0; i < len(steps); {
 		if groupOf(steps[i]) == "" {
-			record(steps[i], undo(steps[i]))
+			record(steps[i], undo(steps[i : i+1])[0])
 			i++
 			continue
 		}
@@ -39,8 +41,9 @@ func groupOf(st *Step) string {
 }
 
 // undoGrouped undoes run (newest first) with one worker per group at a
-// time, up to parallelUndos groups at once; results are in run's order.
-func undoGrouped(run []*Step, undo func(*Step) UndoResult) []UndoResult {
+// time, up to parallelUndos groups at once; a group's consecutive steps
+// of one kind go to undo together. Results are in run's order.
+func undoGrouped(run []*Step, undo func([]*Step) []UndoResult) []UndoResult {
 	var order []string
 	byGroup := map[string][]int{}
 	for k, st := range run {
@@ -58,8 +61,20 @@ func undoGrouped(run []*Step, undo func(*Step) UndoResult) []UndoResult {
 		go func() {
 			defer wg.Done()
 			for g := range next {
-				for _, k := range byGroup[g] {
-					results[k] = undo(run[k])
+				ks := byGroup[g]
+				for len(ks) > 0 {
+					n := 1
+					for n < len(ks) && run[ks[n]].Kind == run[ks[0]].Kind {
+						n++
+					}
+					same := make([]*Step, n)
+					for i, k := range ks[:n] {
+						same[i] = run[k]
+					}
+					for i, res := range undo(same) {
+						results[ks[i]] = res
+					}
+					ks = ks[n:]
 				}
 			}
 		}()
