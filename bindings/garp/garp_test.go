@@ -1,0 +1,86 @@
+package garp
+
+import (
+	"encoding/binary"
+	"net"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"rewire/bindings/target"
+	"rewire/bindings/target/nstest"
+)
+
+// The announcement reaches the other end of the link as a broadcast ARP
+// request from the link's MAC whose sender and target are the address.
+func TestAnnounceReachesThePeer(t *testing.T) {
+	host, lan := nstest.New(t), nstest.New(t)
+	nstest.Veth(t, host, "an0", lan, "an1")
+	for _, side := range []struct {
+		tg  *target.Target
+		dev string
+	}{{host, "an0"}, {lan, "an1"}} {
+		if _, err := side.tg.Run(nil, "ip", "link", "set", side.dev, "up"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nstest.WaitCarrier(t, host, "an0")
+	nstest.WaitCarrier(t, lan, "an1")
+	peer, err := lan.LinkByName("an1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd int
+	err = lan.Do(func() error {
+		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, int(htons(ethPArp)))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(ethPArp), Ifindex: peer.Attrs().Index}); err != nil {
+		t.Fatal(err)
+	}
+	tv := unix.NsecToTimeval((2 * time.Second).Nanoseconds())
+	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+
+	ip := net.ParseIP("10.9.0.5")
+	if err := Announce(host, "an0", ip); err != nil {
+		t.Fatal(err)
+	}
+	l, err := host.LinkByName("an0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	n, from, err := unix.Recvfrom(fd, buf, 0)
+	if err != nil {
+		t.Fatalf("no announcement on an1: %v", err)
+	}
+	a := buf[:n]
+	ll, _ := from.(*unix.SockaddrLinklayer)
+	switch {
+	case n < 28 || binary.BigEndian.Uint16(a[6:]) != 1:
+		t.Fatalf("not an ARP request: % x", a)
+	case ll == nil || ll.Pkttype != unix.PACKET_BROADCAST:
+		t.Fatalf("not a broadcast: %+v", from)
+	case net.HardwareAddr(a[8:14]).String() != l.Attrs().HardwareAddr.String():
+		t.Fatalf("sender MAC %s, want an0's %s", net.HardwareAddr(a[8:14]), l.Attrs().HardwareAddr)
+	case !net.IP(a[14:18]).Equal(ip) || !net.IP(a[24:28]).Equal(ip):
+		t.Fatalf("sender %s target %s, want both %s", net.IP(a[14:18]), net.IP(a[24:28]), ip)
+	}
+}
+
+// A link that is down has nobody to tell: no error, nothing sent.
+func TestAnnounceOnADownLinkIsQuiet(t *testing.T) {
+	host, lan := nstest.New(t), nstest.New(t)
+	nstest.Veth(t, host, "an0", lan, "an1")
+	if err := Announce(host, "an0", net.ParseIP("10.9.0.5")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Announce(host, "an0", net.ParseIP("fe80::1")); err == nil {
+		t.Fatal("an IPv6 address was announced over ARP")
+	}
+}
