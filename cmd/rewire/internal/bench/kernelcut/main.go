@@ -37,9 +37,11 @@ const idleWindow = 300 * time.Millisecond
 func main() {
 	reps := flag.Int("reps", 9, "repetitions of each measurement")
 	recipe := flag.String("recipe", "examples/bond-then-bridge.lua", "the cut-over recipe")
+	traced := flag.Bool("trace", false, "print each rewire rep's changes and probe runs, and a CPU-burn control, on stderr")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of each rewire job to PREFIX-REP.pprof")
 	flag.Parse()
 	tb := &programTB{}
-	report, err := measure(tb, *reps, *recipe)
+	report, err := measure(tb, *reps, *recipe, *traced, *profile)
 	tb.Close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kernelcut: "+err.Error())
@@ -52,7 +54,7 @@ func main() {
 
 // measure builds the host and its LAN and measures, rep by rep, the idle
 // prober, rewire's cut-over and the script's, each undone before the next.
-func measure(tb *programTB, reps int, recipe string) (*lanprobe.CutReport, error) {
+func measure(tb *programTB, reps int, recipe string, traced bool, profile string) (*lanprobe.CutReport, error) {
 	if _, err := os.Stat(recipe); err != nil {
 		return nil, fmt.Errorf("recipe: %w", err)
 	}
@@ -69,7 +71,7 @@ func measure(tb *programTB, reps int, recipe string) (*lanprobe.CutReport, error
 	if err != nil {
 		return nil, err
 	}
-	c := &cut{tb: tb, host: hl.Host, lan: hl.LAN, store: store, storeDir: dir, recipe: recipe}
+	c := &cut{tb: tb, host: hl.Host, lan: hl.LAN, store: store, storeDir: dir, recipe: recipe, trace: traced, profile: profile}
 	if c.before, err = kerneltest.Snapshot(c.host); err != nil {
 		return nil, err
 	}
@@ -85,6 +87,11 @@ func measure(tb *programTB, reps int, recipe string) (*lanprobe.CutReport, error
 		r.Floor.Add(tl.Outage(), 0)
 		if err := c.rewire(&r.Rewire); err != nil {
 			return nil, err
+		}
+		if traced {
+			if err := c.burnControl(r.Rewire.Jobs[i]); err != nil {
+				return nil, err
+			}
 		}
 		if err := c.script(&r.Script); err != nil {
 			return nil, err
