@@ -36,6 +36,7 @@ func StartResponder(tg *target.Target) (*Responder, error) {
 		if fd, err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err != nil {
 			return err
 		}
+		roomy(fd)
 		return unix.Bind(fd, &unix.SockaddrInet4{Port: echoPort})
 	})
 	if err != nil {
@@ -71,6 +72,19 @@ func (r *Responder) Close() {
 	unix.Shutdown(r.fd, unix.SHUT_RDWR)
 	<-r.done
 	unix.Close(r.fd)
+}
+
+// rcvBuf holds what arrives while a stalled machine (a TCG guest the host
+// does not schedule) runs nobody to read it: the sender catches up with
+// a burst afterwards, and the default buffer (some 200 datagrams) would
+// turn a stall into lost probes the network never dropped.
+const rcvBuf = 8 << 20
+
+// roomy gives a socket rcvBuf, beyond rmem_max where allowed (root).
+func roomy(fd int) {
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvBuf) != nil {
+		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvBuf)
+	}
 }
 
 // realtime puts the calling (locked) thread at SCHED_FIFO priority, best
@@ -117,6 +131,7 @@ func StartProber(lan *target.Target, dst string, interval time.Duration, max int
 	rc, _ := conn.SyscallConn()
 	var serr error
 	rc.Control(func(raw uintptr) {
+		roomy(int(raw))
 		serr = unix.SetsockoptInt(int(raw), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
 		if serr == nil {
 			fd, serr = unix.Dup(int(raw))
