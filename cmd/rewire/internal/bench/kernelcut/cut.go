@@ -46,6 +46,11 @@ func (c *cut) rewire(side *lanprobe.Side) error {
 	tl, err := lanprobe.During(c.host, c.lan, hostIP, func() error {
 		start = time.Now()
 		defer cpuSince(cpuTime(), &cpu)
+		if c.trace {
+			stop, done := make(chan struct{}), make(chan struct{})
+			go c.watchLAN(start, stop, done)
+			defer func() { close(stop); <-done }()
+		}
 		if c.profile != "" {
 			c.reps++
 			defer profileJob(fmt.Sprintf("%s-%d.pprof", c.profile, c.reps))()

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"rewire/bindings/target/nstest"
 	"rewire/cmd/rewire/internal/bench/lanprobe"
 )
 
@@ -27,13 +28,13 @@ func trace(label string, start time.Time, tl lanprobe.Timeline, spans []lanprobe
 	for _, s := range spans {
 		fmt.Fprintf(&b, "  change [%s, %s] %s\n", ms(s.From), ms(s.Till), s.Desc)
 	}
-	runStart, lost, worst := -1, 0, time.Duration(0)
+	runStart, lost, there, worst := -1, 0, 0, time.Duration(0)
 	flush := func(i int) {
 		if runStart >= 0 {
-			fmt.Fprintf(&b, "  probes sent [%s, %s] ms: %d, %d lost, slowest answered %v\n",
-				ms(tl.Sent[runStart]), ms(tl.Sent[i-1]), i-runStart, lost, worst)
+			fmt.Fprintf(&b, "  probes sent [%s, %s] ms: %d, %d lost (%d of them reached the host), slowest answered %v\n",
+				ms(tl.Sent[runStart]), ms(tl.Sent[i-1]), i-runStart, lost, there, worst)
 		}
-		runStart, lost, worst = -1, 0, 0
+		runStart, lost, there, worst = -1, 0, 0, 0
 	}
 	for i, sent := range tl.Sent {
 		rtt := time.Duration(-1)
@@ -49,6 +50,9 @@ func trace(label string, start time.Time, tl lanprobe.Timeline, spans []lanprobe
 		}
 		if rtt < 0 {
 			lost++
+			if i < len(tl.AtHost) && tl.AtHost[i] {
+				there++
+			}
 		} else if rtt > worst {
 			worst = rtt
 		}
@@ -138,4 +142,39 @@ func profileJob(path string) func() {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// watchLAN polls, every 2 ms until stop closes, where the LAN's bridge
+// sends the host's MACs and the state of its ports, and prints each
+// change in ms from start: what the LAN does while a change runs.
+func (c *cut) watchLAN(start time.Time, stop chan struct{}, done chan struct{}) {
+	defer close(done)
+	lh, err := c.lan.Handle()
+	if err != nil {
+		return
+	}
+	last := ""
+	for {
+		var b strings.Builder
+		fdb, _ := lh.NeighList(0, unix.AF_BRIDGE)
+		for _, n := range fdb {
+			if mac := n.HardwareAddr.String(); mac == ens32MAC || mac == ens36MAC {
+				fmt.Fprintf(&b, " %s@%d", mac[len(mac)-2:], n.LinkIndex)
+			}
+		}
+		for _, port := range []string{"lan-a", "lan-b", nstest.LabBridge} {
+			if l, err := lh.LinkByName(port); err == nil {
+				fmt.Fprintf(&b, " %s#%d:%s", port, l.Attrs().Index, l.Attrs().OperState)
+			}
+		}
+		if now := b.String(); now != last {
+			fmt.Fprintf(os.Stderr, "  lan %+.1f ms:%s\n", float64(time.Since(start).Microseconds())/1000, now)
+			last = now
+		}
+		select {
+		case <-stop:
+			return
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
 }

@@ -25,6 +25,8 @@ const echoPort = 7007
 type Responder struct {
 	fd   int
 	done chan struct{}
+	mu   sync.Mutex
+	got  map[uint64]bool // the probes that reached the host, by number
 }
 
 // StartResponder opens the echo socket inside tg's namespace (a socket
@@ -45,7 +47,7 @@ func StartResponder(tg *target.Target) (*Responder, error) {
 		}
 		return nil, fmt.Errorf("echo responder on %s: %w", tg.Name, err)
 	}
-	r := &Responder{fd: fd, done: make(chan struct{})}
+	r := &Responder{fd: fd, done: make(chan struct{}), got: map[uint64]bool{}}
 	go r.serve()
 	return r, nil
 }
@@ -63,8 +65,24 @@ func (r *Responder) serve() {
 		if err != nil || (n == 0 && from == nil) { // shut down
 			return
 		}
+		if n >= 8 {
+			r.mu.Lock()
+			r.got[binary.BigEndian.Uint64(buf)] = true
+			r.mu.Unlock()
+		}
 		unix.Sendto(r.fd, buf[:n], 0, from)
 	}
+}
+
+// reached says, for each of n probes, whether it reached the host.
+func (r *Responder) reached(n int) []bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = r.got[uint64(i)]
+	}
+	return out
 }
 
 // Close stops the responder.
