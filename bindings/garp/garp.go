@@ -99,3 +99,20 @@ func request(mac net.HardwareAddr, ip net.IP) []byte {
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+// AnnounceHeld announces each global IPv4 address of the host from the
+// link that holds it, skip excepted; best effort, as Announce.
+func AnnounceHeld(tg *target.Target, skip string) {
+	all, err := tg.AddrList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return
+	}
+	for _, a := range all {
+		if a.Scope != unix.RT_SCOPE_UNIVERSE {
+			continue
+		}
+		if l, err := tg.LinkByIndex(a.LinkIndex); err == nil && l.Attrs().Name != skip {
+			Announce(tg, l.Attrs().Name, a.IP)
+		}
+	}
+}
