@@ -30,6 +30,7 @@ type cut struct {
 	recipe    string
 	before    string // kerneltest.Snapshot of the host
 	trace     bool   // print each rep's changes and probe runs (trace)
+	watch     bool   // and follow the LAN bridge while the job runs (watchLAN)
 	profile   string // CPU profile of each rewire job to profile-REP.pprof ("" for none)
 	reps      int
 }
@@ -43,13 +44,21 @@ func (c *cut) rewire(side *lanprobe.Side) error {
 	var took time.Duration
 	var start time.Time
 	var cpu time.Duration
+	if c.watch {
+		// From before the probing to after it: an outage may outlast the job.
+		stop, done := make(chan struct{}), make(chan struct{})
+		go c.watchLAN(time.Now().Add(lanprobe.WarmUp), stop, done)
+		defer func() { close(stop); <-done }()
+	}
 	tl, err := lanprobe.During(c.host, c.lan, hostIP, func() error {
 		start = time.Now()
 		defer cpuSince(cpuTime(), &cpu)
 		if c.trace {
-			stop, done := make(chan struct{}), make(chan struct{})
-			go c.watchLAN(start, stop, done)
-			defer func() { close(stop); <-done }()
+			hostBefore, lanBefore := counters(c.host), counters(c.lan)
+			defer func() {
+				printDelta("host", hostBefore, counters(c.host))
+				printDelta("lan", lanBefore, counters(c.lan))
+			}()
 		}
 		if c.profile != "" {
 			c.reps++

@@ -38,11 +38,12 @@ func main() {
 	reps := flag.Int("reps", 9, "repetitions of each measurement")
 	recipe := flag.String("recipe", "examples/bond-then-bridge.lua", "the cut-over recipe")
 	traced := flag.Bool("trace", false, "print each rewire rep's changes and probe runs, and a CPU-burn control, on stderr")
+	watch := flag.Bool("watch", false, "with -trace, also poll the LAN bridge's FDB and ports every 2 ms during each rewire job (adds load)")
 	warm := flag.Bool("warm", false, "enslave a throw-away bond's slave once before the first rep")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of each rewire job to PREFIX-REP.pprof")
 	flag.Parse()
 	tb := &programTB{}
-	report, err := measure(tb, *reps, *recipe, *traced, *profile, *warm)
+	report, err := measure(tb, *reps, *recipe, *traced, *profile, *warm, *watch)
 	tb.Close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kernelcut: "+err.Error())
@@ -56,7 +57,7 @@ func main() {
 // measure builds the host and its LAN and measures, rep by rep, rewire's
 // cut-over, the idle prober for as long, and the script's cut-over, each
 // undone before the next.
-func measure(tb *programTB, reps int, recipe string, traced bool, profile string, warm bool) (*lanprobe.CutReport, error) {
+func measure(tb *programTB, reps int, recipe string, traced bool, profile string, warm, watch bool) (*lanprobe.CutReport, error) {
 	if _, err := os.Stat(recipe); err != nil {
 		return nil, fmt.Errorf("recipe: %w", err)
 	}
@@ -73,7 +74,7 @@ func measure(tb *programTB, reps int, recipe string, traced bool, profile string
 	if err != nil {
 		return nil, err
 	}
-	c := &cut{tb: tb, host: hl.Host, lan: hl.LAN, store: store, storeDir: dir, recipe: recipe, trace: traced, profile: profile}
+	c := &cut{tb: tb, host: hl.Host, lan: hl.LAN, store: store, storeDir: dir, recipe: recipe, trace: traced, watch: watch, profile: profile}
 	if c.before, err = kerneltest.Snapshot(c.host); err != nil {
 		return nil, err
 	}

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"rewire/bindings/target/nstest"
@@ -145,11 +147,16 @@ func profileJob(path string) func() {
 }
 
 // watchLAN polls, every 2 ms until stop closes, where the LAN's bridge
-// sends the host's MACs and the state of its ports, and prints each
-// change in ms from start: what the LAN does while a change runs.
+// sends the host's MACs, the state of its ports, the LAN's ARP entry for
+// the host and the bond's active slave, and prints each change in ms
+// from start (about the job's: the probing's start plus its warm-up).
 func (c *cut) watchLAN(start time.Time, stop chan struct{}, done chan struct{}) {
 	defer close(done)
 	lh, err := c.lan.Handle()
+	if err != nil {
+		return
+	}
+	hh, err := c.host.Handle()
 	if err != nil {
 		return
 	}
@@ -167,6 +174,17 @@ func (c *cut) watchLAN(start time.Time, stop chan struct{}, done chan struct{}) 
 				fmt.Fprintf(&b, " %s#%d:%s", port, l.Attrs().Index, l.Attrs().OperState)
 			}
 		}
+		neigh, _ := lh.NeighList(0, unix.AF_INET)
+		for _, n := range neigh {
+			if n.IP.String() == hostIP {
+				fmt.Fprintf(&b, " arp %s %#x", n.HardwareAddr, n.State)
+			}
+		}
+		if l, err := hh.LinkByName("bond0"); err == nil {
+			if bd, ok := l.(*netlink.Bond); ok {
+				fmt.Fprintf(&b, " active #%d", bd.ActiveSlave)
+			}
+		}
 		if now := b.String(); now != last {
 			fmt.Fprintf(os.Stderr, "  lan %+.1f ms:%s\n", float64(time.Since(start).Microseconds())/1000, now)
 			last = now
@@ -177,4 +195,65 @@ func (c *cut) watchLAN(start time.Time, stop chan struct{}, done chan struct{}) 
 		case <-time.After(2 * time.Millisecond):
 		}
 	}
+}
+
+// counters are a namespace's drop counters: every /proc/net/snmp field
+// and every /proc/net/dev column, by name (thread-self: the namespace
+// the thread entered, not the process's), plus the softnet backlog drops.
+func counters(tg interface{ Do(func() error) error }) map[string]int64 {
+	out := map[string]int64{}
+	tg.Do(func() error {
+		if b, err := os.ReadFile("/proc/thread-self/net/snmp"); err == nil {
+			lines := strings.Split(string(b), "\n")
+			for i := 0; i+1 < len(lines); i += 2 {
+				names, vals := strings.Fields(lines[i]), strings.Fields(lines[i+1])
+				for j := 1; j < len(names) && j < len(vals); j++ {
+					var v int64
+					fmt.Sscan(vals[j], &v)
+					out[names[0]+names[j]] = v
+				}
+			}
+		}
+		if b, err := os.ReadFile("/proc/thread-self/net/dev"); err == nil {
+			cols := []string{"rx_bytes", "rx_packets", "rx_errs", "rx_drop", "rx_fifo", "rx_frame", "rx_compressed", "rx_multicast",
+				"tx_bytes", "tx_packets", "tx_errs", "tx_drop", "tx_fifo", "tx_colls", "tx_carrier", "tx_compressed"}
+			for _, l := range strings.Split(string(b), "\n")[2:] {
+				dev, rest, ok := strings.Cut(l, ":")
+				if !ok {
+					continue
+				}
+				for j, f := range strings.Fields(rest) {
+					if j < len(cols) && (strings.Contains(cols[j], "drop") || strings.Contains(cols[j], "errs") || strings.Contains(cols[j], "packets")) {
+						var v int64
+						fmt.Sscan(f, &v)
+						out[strings.TrimSpace(dev)+"."+cols[j]] = v
+					}
+				}
+			}
+		}
+		if b, err := os.ReadFile("/proc/net/softnet_stat"); err == nil {
+			for cpu, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				if f := strings.Fields(l); len(f) > 1 {
+					var v int64
+					fmt.Sscanf(f[1], "%x", &v)
+					out[fmt.Sprintf("softnet%d.dropped", cpu)] = v
+				}
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// printDelta prints the counters that moved between before and after,
+// packet counts only where a drop counter moved too.
+func printDelta(label string, before, after map[string]int64) {
+	var moved []string
+	for k, v := range after {
+		if d := v - before[k]; d != 0 && !strings.HasSuffix(k, "packets") && !strings.HasPrefix(k, "Ip") && !strings.HasPrefix(k, "Udp") && !strings.HasPrefix(k, "Icmp") || d != 0 && (strings.Contains(k, "Err") || strings.Contains(k, "Discard") || strings.Contains(k, "NoPorts") || strings.Contains(k, "NoRoutes") || strings.Contains(k, "Unknown")) {
+			moved = append(moved, fmt.Sprintf("%s+%d", k, d))
+		}
+	}
+	sort.Strings(moved)
+	fmt.Fprintf(os.Stderr, "  counters %s: %s\n", label, strings.Join(moved, " "))
 }
