@@ -75,30 +75,31 @@ func holds(ns []netlink.Neigh, ip net.IP) bool {
 	return false
 }
 
-func neighOf(tg *target.Target, n neighbour) (*netlink.Neigh, error) {
+// neighOf is n as netlink has it, with the handle to change it by.
+func neighOf(tg *target.Target, n neighbour) (*netlink.Handle, *netlink.Neigh, error) {
+	h, err := tg.Handle()
+	if err != nil {
+		return nil, nil, err
+	}
 	l, err := tg.LinkByName(n.Dev)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mac, err := net.ParseMAC(n.MAC)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &netlink.Neigh{LinkIndex: l.Attrs().Index, Family: netlink.FAMILY_V4, State: netlink.NUD_STALE,
+	return h, &netlink.Neigh{LinkIndex: l.Attrs().Index, Family: netlink.FAMILY_V4, State: netlink.NUD_STALE,
 		IP: net.ParseIP(n.IP), HardwareAddr: mac}, nil
 }
 
 func addNeighbour(tg *target.Target, n neighbour) error {
-	h, err := tg.Handle()
-	if err != nil {
-		return err
+	h, nn, err := neighOf(tg, n)
+	if err == nil {
+		// Replace: an INCOMPLETE entry for it (the kernel tried) is no use.
+		err = h.NeighSet(nn)
 	}
-	nn, err := neighOf(tg, n)
 	if err != nil {
-		return fmt.Errorf("neighbour %s on %s: %w", n.IP, n.Dev, err)
-	}
-	// Replace: an INCOMPLETE entry for it (the kernel tried) is no use.
-	if err := h.NeighSet(nn); err != nil {
 		return fmt.Errorf("neighbour %s on %s: %w", n.IP, n.Dev, err)
 	}
 	return nil
@@ -107,18 +108,11 @@ func addNeighbour(tg *target.Target, n neighbour) error {
 // forgetNeighbour drops the entry; one already gone (with its link, or
 // expired) is fine.
 func forgetNeighbour(tg *target.Target, n neighbour) error {
-	h, err := tg.Handle()
-	if err != nil {
-		return err
+	h, nn, err := neighOf(tg, n)
+	if err == nil {
+		err = h.NeighDel(nn)
 	}
-	nn, err := neighOf(tg, n)
-	if err != nil {
-		if isGone(err) {
-			return nil
-		}
-		return fmt.Errorf("neighbour %s on %s: %w", n.IP, n.Dev, err)
-	}
-	if err := h.NeighDel(nn); err != nil && !errors.Is(err, unix.ENOENT) && !isGone(err) {
+	if err != nil && !errors.Is(err, unix.ENOENT) && !isGone(err) {
 		return fmt.Errorf("forget neighbour %s on %s: %w", n.IP, n.Dev, err)
 	}
 	return nil
