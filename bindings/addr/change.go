@@ -108,8 +108,12 @@ func restore(tg *target.Target, d devState) error {
 		if err != nil {
 			return err
 		}
-		if err := h.AddrAdd(l, na); err != nil && !errors.Is(err, unix.EEXIST) {
+		err = h.AddrAdd(l, na)
+		if err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("add %s to %s: %w", a.CIDR, d.Dev, err)
+		}
+		if err == nil {
+			announce(tg, d.Dev, a)
 		}
 	}
 	for _, r := range append(append([]route.Spec(nil), d.Prefixes...), d.Routes...) {
@@ -137,9 +141,13 @@ func remove(tg *target.Target, a Spec) error {
 	if err != nil {
 		return err
 	}
-	if err := h.AddrDel(l, na); err != nil && !isGone(err) {
+	if err := h.AddrDel(l, na); err != nil {
+		if isGone(err) {
+			return nil
+		}
 		return fmt.Errorf("delete %s from %s: %w", a.CIDR, a.Dev, err)
 	}
+	announceHolders(tg, a)
 	return nil
 }
 

@@ -119,6 +119,7 @@ func AddSlave(s *tx.Session, bond, slave string) error {
 	if u.Addrs, u.Routes, err = addr.Snapshot(s.Target, slave); err != nil {
 		return err
 	}
+	settleFlux(s.Target, slave)
 	return addSlaveKind.Apply(s, "link:"+slave, fmt.Sprintf("enslave %s to bond %s", slave, bond), u, func() error { return enslave(s.Target, bond, slave) })
 }
 

@@ -15,7 +15,9 @@
 #
 # --bench runs the bench's cut-over measurement (cmd/rewire/internal/bench/
 # kernelcut) instead of the tests, on 2 vCPUs, with the host's iproute2 for
-# its baseline script, and prints its JSON report on stdout.
+# its baseline script, and prints its JSON report on stdout; with
+# REWIRE_KERNEL_KEEP=DIR it copies the CPU profiles kernelcut wrote into
+# the share (kernelcut -cpuprofile /share/NAME) to DIR.
 set -euo pipefail
 export PATH=$PATH:/usr/local/go/bin:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
@@ -199,6 +201,11 @@ bench_main() {
 	stage_bench "$share" "$@"
 	run_vm "$pkg" 2
 	[ -f "$share/output" ] && cat "$share/output" >&2
+	# kernelcut -cpuprofile /share/NAME writes NAME-REP.pprof into the share.
+	if [ -n "${REWIRE_KERNEL_KEEP:-}" ]; then
+		mkdir -p "$REWIRE_KERNEL_KEEP"
+		cp "$share"/*.pprof "$REWIRE_KERNEL_KEEP"/ 2>/dev/null || true
+	fi
 	[ "$(cat "$share/rc")" = 0 ] || { log "kernelcut failed in the VM"; exit 1; }
 	cat "$share/bench.json"
 }

@@ -39,7 +39,7 @@ func (e *env) bondCutOver() error {
 	}
 	vm := fmt.Sprintf("Debian kernel %s under QEMU TCG, %d vCPUs", r.Kernel, r.CPUs)
 	floor := SpreadOf(r.Floor.Gaps)
-	e.add(Row{Metric: "VM prober noise floor: longest gap while nothing changes (300 ms), " + vm,
+	e.add(Row{Metric: "VM prober noise floor: longest gap while nothing changes (as long as the rep's rewire job, 300 ms at least), " + vm,
 		Rewire: Spreads(floor), Baseline: None("same prober, no job"), Target: "—"})
 	e.add(Row{Metric: "cut-over bond0 → br0 (bond-then-bridge.lua, Debian kernel under QEMU TCG): longest gap seen from the LAN (UDP probe every 1 ms)",
 		Rewire: Spreads(SpreadOf(r.Rewire.Gaps)), Baseline: Spreads(SpreadOf(r.Script.Gaps)),

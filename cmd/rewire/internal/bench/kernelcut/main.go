@@ -31,15 +31,19 @@ const (
 	ens36MAC  = "52:54:00:aa:bb:36"
 )
 
-// idleWindow is how long the noise floor's job does nothing.
+// idleWindow is the least the noise floor's job does nothing for.
 const idleWindow = 300 * time.Millisecond
 
 func main() {
 	reps := flag.Int("reps", 9, "repetitions of each measurement")
 	recipe := flag.String("recipe", "examples/bond-then-bridge.lua", "the cut-over recipe")
+	traced := flag.Bool("trace", false, "print each rewire rep's changes and probe runs, and a CPU-burn control, on stderr")
+	watch := flag.Bool("watch", false, "with -trace, also poll the LAN bridge's FDB and ports every 2 ms during each rewire job (adds load)")
+	warm := flag.Bool("warm", false, "enslave a throw-away bond's slave once before the first rep")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of each rewire job to PREFIX-REP.pprof")
 	flag.Parse()
 	tb := &programTB{}
-	report, err := measure(tb, *reps, *recipe)
+	report, err := measure(tb, *reps, *recipe, *traced, *profile, *warm, *watch)
 	tb.Close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kernelcut: "+err.Error())
@@ -50,9 +54,10 @@ func main() {
 	enc.Encode(report)
 }
 
-// measure builds the host and its LAN and measures, rep by rep, the idle
-// prober, rewire's cut-over and the script's, each undone before the next.
-func measure(tb *programTB, reps int, recipe string) (*lanprobe.CutReport, error) {
+// measure builds the host and its LAN and measures, rep by rep, rewire's
+// cut-over, the idle prober for as long, and the script's cut-over, each
+// undone before the next.
+func measure(tb *programTB, reps int, recipe string, traced bool, profile string, warm, watch bool) (*lanprobe.CutReport, error) {
 	if _, err := os.Stat(recipe); err != nil {
 		return nil, fmt.Errorf("recipe: %w", err)
 	}
@@ -69,22 +74,36 @@ func measure(tb *programTB, reps int, recipe string) (*lanprobe.CutReport, error
 	if err != nil {
 		return nil, err
 	}
-	c := &cut{tb: tb, host: hl.Host, lan: hl.LAN, store: store, storeDir: dir, recipe: recipe}
+	c := &cut{tb: tb, host: hl.Host, lan: hl.LAN, store: store, storeDir: dir, recipe: recipe, trace: traced, watch: watch, profile: profile}
 	if c.before, err = kerneltest.Snapshot(c.host); err != nil {
 		return nil, err
 	}
 	if err := c.settled("set-up"); err != nil {
 		return nil, err
 	}
+	if warm {
+		if err := warmBonding(tb); err != nil {
+			return nil, err
+		}
+	}
 	r := &lanprobe.CutReport{Kernel: release(), CPUs: runtime.NumCPU(), Reps: reps}
 	for i := 0; i < reps; i++ {
-		tl, err := lanprobe.During(c.host, c.lan, hostIP, func() error { time.Sleep(idleWindow); return nil })
+		if err := c.rewire(&r.Rewire); err != nil {
+			return nil, err
+		}
+		// The floor watches as long as the job ran: the longest gap of a
+		// longer window is longer by chance alone (a TCG guest stalls
+		// whenever its host is busy).
+		idle := max(idleWindow, r.Rewire.Jobs[i])
+		tl, err := lanprobe.During(c.host, c.lan, hostIP, func() error { time.Sleep(idle); return nil })
 		if err != nil {
 			return nil, fmt.Errorf("idle probing: %w", err)
 		}
 		r.Floor.Add(tl.Outage(), 0)
-		if err := c.rewire(&r.Rewire); err != nil {
-			return nil, err
+		if traced {
+			if err := c.burnControl(r.Rewire.Jobs[i]); err != nil {
+				return nil, err
+			}
 		}
 		if err := c.script(&r.Script); err != nil {
 			return nil, err

@@ -12,7 +12,8 @@ type CutReport struct {
 	Kernel string `json:"kernel"` // the VM's kernel release
 	CPUs   int    `json:"cpus"`
 	Reps   int    `json:"reps"`
-	// Floor is the longest gap of each idle window: the prober's own noise.
+	// Floor is the longest gap of each idle window, as long as that rep's
+	// rewire job (300 ms at least): the prober's and the VM's own noise.
 	Floor  Side `json:"floor"`
 	Rewire Side `json:"rewire"`
 	Script Side `json:"ip_script"`

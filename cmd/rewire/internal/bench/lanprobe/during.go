@@ -41,6 +41,7 @@ func During(host, lan *target.Target, dst string, job func() error) (Timeline, e
 	}
 	time.Sleep(Tail)
 	tl := p.Stop(50 * time.Millisecond)
+	tl.AtHost = r.reached(len(tl.Sent))
 	if jerr == nil && tl.Outage().Lost == len(tl.Sent) {
 		jerr = fmt.Errorf("no probe was ever answered: the prober cannot reach %s", dst)
 	}

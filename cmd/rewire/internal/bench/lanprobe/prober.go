@@ -25,6 +25,8 @@ const echoPort = 7007
 type Responder struct {
 	fd   int
 	done chan struct{}
+	mu   sync.Mutex
+	got  map[uint64]bool // the probes that reached the host, by number
 }
 
 // StartResponder opens the echo socket inside tg's namespace (a socket
@@ -36,6 +38,7 @@ func StartResponder(tg *target.Target) (*Responder, error) {
 		if fd, err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err != nil {
 			return err
 		}
+		roomy(fd)
 		return unix.Bind(fd, &unix.SockaddrInet4{Port: echoPort})
 	})
 	if err != nil {
@@ -44,7 +47,7 @@ func StartResponder(tg *target.Target) (*Responder, error) {
 		}
 		return nil, fmt.Errorf("echo responder on %s: %w", tg.Name, err)
 	}
-	r := &Responder{fd: fd, done: make(chan struct{})}
+	r := &Responder{fd: fd, done: make(chan struct{}), got: map[uint64]bool{}}
 	go r.serve()
 	return r, nil
 }
@@ -62,8 +65,24 @@ func (r *Responder) serve() {
 		if err != nil || (n == 0 && from == nil) { // shut down
 			return
 		}
+		if n >= 8 {
+			r.mu.Lock()
+			r.got[binary.BigEndian.Uint64(buf)] = true
+			r.mu.Unlock()
+		}
 		unix.Sendto(r.fd, buf[:n], 0, from)
 	}
+}
+
+// reached says, for each of n probes, whether it reached the host.
+func (r *Responder) reached(n int) []bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = r.got[uint64(i)]
+	}
+	return out
 }
 
 // Close stops the responder.
@@ -71,6 +90,19 @@ func (r *Responder) Close() {
 	unix.Shutdown(r.fd, unix.SHUT_RDWR)
 	<-r.done
 	unix.Close(r.fd)
+}
+
+// rcvBuf holds what arrives while a stalled machine (a TCG guest the host
+// does not schedule) runs nobody to read it: the sender catches up with
+// a burst afterwards, and the default buffer (some 200 datagrams) would
+// turn a stall into lost probes the network never dropped.
+const rcvBuf = 8 << 20
+
+// roomy gives a socket rcvBuf, beyond rmem_max where allowed (root).
+func roomy(fd int) {
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvBuf) != nil {
+		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvBuf)
+	}
 }
 
 // realtime puts the calling (locked) thread at SCHED_FIFO priority, best
@@ -117,6 +149,7 @@ func StartProber(lan *target.Target, dst string, interval time.Duration, max int
 	rc, _ := conn.SyscallConn()
 	var serr error
 	rc.Control(func(raw uintptr) {
+		roomy(int(raw))
 		serr = unix.SetsockoptInt(int(raw), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
 		if serr == nil {
 			fd, serr = unix.Dup(int(raw))

@@ -10,6 +10,9 @@ import (
 type Timeline struct {
 	Sent []time.Time
 	Recv []time.Time
+	// AtHost says which probes reached the host's responder (nil where
+	// unknown): a lost probe that did was lost on its way back.
+	AtHost []bool
 }
 
 // Outage is how a timeline looks to someone on the LAN.
