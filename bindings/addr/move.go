@@ -22,9 +22,8 @@ type MoveOptions struct {
 }
 
 // Move hands from's IP configuration to to: every global IPv4/IPv6
-// address, then the IPv4 neighbours from has resolved (takeNeighbours),
-// then every admin route through from (default route included), then
-// removes the addresses from from. The order keeps the host
+// address, then every admin route through from (default route included),
+// then removes the addresses from from. The order keeps the host
 // reachable: to answers on the addresses before from lets go of them,
 // and routes are re-homed one by one (delete+add, a few µs apart).
 // The devices' managers let go of them first, and a DHCP lease moves
@@ -94,9 +93,6 @@ func Move(s *tx.Session, from, to string, o MoveOptions) error {
 			return err
 		}
 		moved = append(moved, a)
-	}
-	if err := takeNeighbours(s, from, to); err != nil {
-		return err
 	}
 	for _, r := range d.Routes {
 		if err := route.Move(s, r, to); err != nil {
