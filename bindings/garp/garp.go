@@ -86,15 +86,19 @@ func operational(tg *target.Target, dev string) (*netlink.LinkAttrs, error) {
 
 // request is the ARP payload of a gratuitous request: who has ip, tell
 // ip at mac (RFC 5227's announcement; the kernel's arp_notify sends it).
-func request(mac net.HardwareAddr, ip net.IP) []byte {
+func request(mac net.HardwareAddr, ip net.IP) []byte { return Request(mac, ip, ip) }
+
+// Request is the 28-byte payload of an ARP request over Ethernet for
+// IPv4: who has target, tell sender at mac.
+func Request(mac net.HardwareAddr, sender, target net.IP) []byte {
 	b := make([]byte, 28)
 	binary.BigEndian.PutUint16(b[0:], 1)      // Ethernet
 	binary.BigEndian.PutUint16(b[2:], 0x0800) // IPv4
 	b[4], b[5] = 6, 4
 	binary.BigEndian.PutUint16(b[6:], 1) // request
 	copy(b[8:14], mac)
-	copy(b[14:18], ip)
-	copy(b[24:28], ip)
+	copy(b[14:18], sender.To4())
+	copy(b[24:28], target.To4())
 	return b
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"rewire/bindings/garp"
 	"rewire/bindings/target"
 	"rewire/lua/engine"
 )
@@ -92,14 +93,7 @@ func arpRequest(mac net.HardwareAddr, src, dst net.IP) []byte {
 	copy(b[0:6], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
 	copy(b[6:12], mac)
 	binary.BigEndian.PutUint16(b[12:], ethPArp)
-	a := b[14:]
-	binary.BigEndian.PutUint16(a[0:], 1)      // Ethernet
-	binary.BigEndian.PutUint16(a[2:], 0x0800) // IPv4
-	a[4], a[5] = 6, 4
-	binary.BigEndian.PutUint16(a[6:], 1) // request
-	copy(a[8:14], mac)
-	copy(a[14:18], src)
-	copy(a[24:28], dst)
+	copy(b[14:], garp.Request(mac, src, dst))
 	return b
 }
 
